@@ -1,0 +1,3 @@
+"""omnicrm: omnichannel CRM and loyalty for retail chains."""
+
+__version__ = "0.1.0"

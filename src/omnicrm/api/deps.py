@@ -1,0 +1,45 @@
+"""Dependencies routes declare as `Annotated` aliases: engine, read session, caller."""
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from omnicrm.access.keys import Caller, authenticate
+from omnicrm.store.db import read_session
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def get_read_session(engine: EngineDep) -> Iterator[Session]:
+    with read_session(engine) as session:
+        yield session
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+
+
+def get_caller(
+    session: ReadSessionDep, x_api_key: Annotated[str | None, Header()] = None
+) -> Caller:
+    return authenticate(session, x_api_key)
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def scope_checker(scope_of: Callable[..., str]) -> Callable[..., Caller]:
+    """A dependency that requires the scope ``scope_of(**path_params)`` of the caller."""
+
+    def check(request: Request, caller: CallerDep) -> Caller:
+        caller.require(scope_of(**request.path_params))
+        return caller
+
+    return check

@@ -1,0 +1,107 @@
+"""The one command line: ``omnicrm --help`` lists everything."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from omnicrm.ingest.command import import_data
+from omnicrm.synth.command import synth
+
+app = typer.Typer(
+    help="omnicrm: omnichannel CRM and loyalty for retail chains.", no_args_is_help=True
+)
+app.command("synth")(synth)
+app.command("import")(import_data)
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys for tills, sites, apps and partners.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+
+DbUrl = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: OMNICRM_DATABASE_URL or var/omnicrm.db)."),
+]
+
+
+def _engine(url: str | None):  # type: ignore[no-untyped-def]
+    from omnicrm.store.db import get_engine
+    from omnicrm.store.migrate import upgrade
+
+    engine = get_engine(url)
+    upgrade(engine)
+    return engine
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbUrl = None) -> None:
+    """Create or migrate the schema to the newest version."""
+    _engine(db)
+    typer.echo("schema is up to date")
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Argument(help="Who the key is for, e.g. 'pos-store-001'.")],
+    scope: Annotated[list[str], typer.Option(help="Scope such as ingest:pos or ingest:*.")],
+    db: DbUrl = None,
+) -> None:
+    """Issue an API key; the secret is printed once."""
+    from omnicrm.access.keys import create_key
+    from omnicrm.store.db import unit_of_work
+
+    with unit_of_work(_engine(db)) as session:
+        typer.echo(create_key(session, name, scope))
+
+
+@keys_app.command("revoke")
+def keys_revoke(name: str, db: DbUrl = None) -> None:
+    """Revoke a key at once."""
+    from omnicrm.access.keys import revoke_key
+    from omnicrm.store.db import unit_of_work
+
+    with unit_of_work(_engine(db)) as session:
+        revoke_key(session, name)
+    typer.echo(f"revoked {name}")
+
+
+@app.command()
+def serve(
+    db: DbUrl = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
+    """Run the API (and docs at /docs)."""
+    import uvicorn
+
+    from omnicrm.api.app import create_app
+
+    uvicorn.run(create_app(_engine(db)), host=host, port=port)
+
+
+@app.command()
+def demo(
+    customers: Annotated[int, typer.Option(help="Synthetic customers to generate.")] = 3000,
+    data_dir: Annotated[Path, typer.Option(help="Where the demo data goes.")] = Path(
+        "var/demo-data"
+    ),
+    db: DbUrl = None,
+    port: int = 8000,
+    no_serve: Annotated[
+        bool, typer.Option(help="Prepare the data, do not start the server.")
+    ] = False,
+) -> None:
+    """Generate demo data, import it and start the API on http://127.0.0.1:PORT."""
+    from omnicrm.ingest.bulk import import_directory
+    from omnicrm.synth import generate
+
+    engine = _engine(db)
+    if not (data_dir / "manifest.json").exists():
+        typer.echo(f"generating {customers} synthetic customers into {data_dir}")
+        generate(data_dir, customers=customers, seed=42)
+    typer.echo("importing demo data")
+    import_directory(engine, data_dir)
+    if not no_serve:
+        typer.echo(f"omnicrm is at http://127.0.0.1:{port} (API docs at /docs)")
+        serve(db=db, port=port)

@@ -1,0 +1,1 @@
+"""Kernel types every capability shares: settings, money, time, errors."""

@@ -1,0 +1,1 @@
+"""Customer profiles as people read them: lists and single profiles (the 360 view grows here)."""

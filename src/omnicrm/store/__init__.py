@@ -1,0 +1,1 @@
+"""The operational store: engine, sessions, schema and migrations (SQLite or PostgreSQL)."""

@@ -1,0 +1,41 @@
+"""Every table of the operational store; importing this module registers them all on ``Base``."""
+
+from omnicrm.store.schema.base import Base, BigId, UtcDateTime
+from omnicrm.store.schema.customers import Consent, Customer, Identifier
+from omnicrm.store.schema.events import Event, RecordIdentifier
+from omnicrm.store.schema.operations import ApiKey, ImportBatch, ImportError_
+from omnicrm.store.schema.orders import (
+    Fulfilment,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    Return,
+    ReturnLine,
+)
+from omnicrm.store.schema.reference import Brand, Category, Product, Store
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "BigId",
+    "Brand",
+    "Category",
+    "Consent",
+    "Customer",
+    "Event",
+    "Fulfilment",
+    "Identifier",
+    "ImportBatch",
+    "ImportError_",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
+    "Payment",
+    "Product",
+    "RecordIdentifier",
+    "Return",
+    "ReturnLine",
+    "Store",
+    "UtcDateTime",
+]

@@ -1,0 +1,46 @@
+import pytest
+from sqlalchemy import Engine, select
+
+from omnicrm.access.keys import authenticate, create_key, revoke_key
+from omnicrm.core.errors import Conflict, Forbidden, Unauthorized
+from omnicrm.store.db import read_session, unit_of_work
+from omnicrm.store.schema import ApiKey
+
+
+def test_a_key_authenticates_with_its_scopes_and_is_stored_only_as_a_hash(engine: Engine) -> None:
+    with unit_of_work(engine) as session:
+        secret = create_key(session, "pos-001", ["ingest:pos", "ingest:pos"])
+    with read_session(engine) as session:
+        caller = authenticate(session, secret)
+        stored = session.scalar(select(ApiKey))
+    assert caller.name == "pos-001"
+    assert caller.allows("ingest:pos")
+    assert not caller.allows("ingest:web")
+    assert secret not in (stored.secret_hash, stored.prefix, stored.scopes)
+    with pytest.raises(Forbidden, match="ingest:web"):
+        caller.require("ingest:web")
+
+
+def test_wildcard_scopes(engine: Engine) -> None:
+    with unit_of_work(engine) as session:
+        family = create_key(session, "site", ["ingest:*"])
+        everything = create_key(session, "admin", ["*"])
+    with read_session(engine) as session:
+        assert authenticate(session, family).allows("ingest:web")
+        assert not authenticate(session, family).allows("till:confirm")
+        assert authenticate(session, everything).allows("till:confirm")
+
+
+def test_missing_unknown_and_revoked_keys_are_refused(engine: Engine) -> None:
+    with unit_of_work(engine) as session:
+        secret = create_key(session, "app", ["ingest:app"])
+        with pytest.raises(Conflict):
+            create_key(session, "app", ["ingest:app"])
+    with read_session(engine) as session:
+        for bad in (None, "", "ocrm_nope"):
+            with pytest.raises(Unauthorized):
+                authenticate(session, bad)
+    with unit_of_work(engine) as session:
+        revoke_key(session, "app")
+    with read_session(engine) as session, pytest.raises(Unauthorized, match="revoked"):
+        authenticate(session, secret)
