@@ -1,4 +1,4 @@
-"""Reference data: stores (with their time zone) and the catalogue (categories, brands, products)."""
+"""Reference data: stores with their time zone, and the catalogue."""
 
 from datetime import date
 
