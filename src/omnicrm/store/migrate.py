@@ -1,4 +1,7 @@
-"""Schema migrations through Alembic, driven from code (no alembic.ini to keep in sync)."""
+"""Schema migrations through Alembic, driven from code (no alembic.ini to keep in sync).
+
+Each capability may own a branch of revisions rooted at ``0001`` (the foundation), so packages
+evolve their tables independently; ``upgrade`` goes to every head."""
 
 from pathlib import Path
 
@@ -23,8 +26,8 @@ def _run(engine: Engine, fn, *args, **kwargs) -> None:  # type: ignore[no-untype
         fn(config, *args, **kwargs)
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to ``revision`` (default: the newest)."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the database to ``revision`` (default: the newest of every branch)."""
     _run(engine, command.upgrade, revision)
 
 
