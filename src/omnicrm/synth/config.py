@@ -1,4 +1,4 @@
-"""Settings of one synthetic run: what is fixed by the seed and scale, and the knobs of the model."""
+"""Settings of one synthetic run: what the seed and scale fix, and the knobs of the model."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ class SynthConfig:
     fmt: str = "native"
     start: date = date(2025, 1, 1)
     end: date = date(2026, 3, 31)  # inclusive
-    chunk_size: int = 25_000
+    chunk_size: int = 10_000
     n_skus: int = 3_000
     # Share of the population that was already a customer on the first day of the period.
     existing_share: float = 0.7
