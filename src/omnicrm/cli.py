@@ -5,7 +5,9 @@ from typing import Annotated
 
 import typer
 
+from omnicrm.identity.command import app as identity_app
 from omnicrm.ingest.command import import_data
+from omnicrm.loyalty.command import app as loyalty_app
 from omnicrm.synth.command import synth
 
 app = typer.Typer(
@@ -18,6 +20,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys for tills, sites, apps and partners.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+app.add_typer(identity_app, name="identity")
+app.add_typer(loyalty_app, name="loyalty")
 
 DbUrl = Annotated[
     str | None,

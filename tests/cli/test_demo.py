@@ -24,7 +24,16 @@ def _free_port() -> int:
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     root = tmp_path_factory.mktemp("demo")
     url = f"sqlite:///{root / 'demo.db'}"
-    args = ["demo", "--no-serve", "--customers", "300", "--data-dir", str(root / "data"), "--db", url]
+    args = [
+        "demo",
+        "--no-serve",
+        "--customers",
+        "300",
+        "--data-dir",
+        str(root / "data"),
+        "--db",
+        url,
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     return url

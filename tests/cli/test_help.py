@@ -1,6 +1,5 @@
 """Every command answers --help (the command line is the first thing an integrator meets)."""
 
-import click
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -8,11 +7,10 @@ from typer.testing import CliRunner
 from omnicrm.cli import app
 
 
-def _command_paths(group: click.Command, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+def _command_paths(command: object, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     paths = [prefix]
-    if isinstance(group, click.Group):
-        for name, sub in group.commands.items():
-            paths += _command_paths(sub, (*prefix, name))
+    for name, sub in getattr(command, "commands", {}).items():
+        paths += _command_paths(sub, (*prefix, name))
     return paths
 
 

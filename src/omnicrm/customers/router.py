@@ -1,26 +1,90 @@
-"""HTTP routes for customer profiles."""
+"""HTTP routes for customer profiles: search, the profile, and its paged histories (C3, C4)."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from omnicrm.api.deps import ReadSessionDep
-from omnicrm.customers import queries
-from omnicrm.customers.schemas import CustomerDetail, CustomerPage
+from omnicrm.customers import events, journey, merges, orders, queries
+from omnicrm.customers.schemas import (
+    CustomerDetail,
+    CustomerPage,
+    EventPage,
+    JourneyPage,
+    MergeOut,
+    OrderPage,
+)
 
 router = APIRouter(prefix="/customers", tags=["customers"])
+
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0)]
 
 
 @router.get("", response_model=CustomerPage)
 def list_customers(
     session: ReadSessionDep,
-    q: Annotated[str | None, Query(description="name prefix")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    q: Annotated[
+        str | None, Query(description="phone (any spelling), card number, e-mail or name")
+    ] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> CustomerPage:
     return queries.list_customers(session, q=q, limit=limit, offset=offset)
 
 
 @router.get("/{customer_id}", response_model=CustomerDetail)
 def get_customer(session: ReadSessionDep, customer_id: int) -> CustomerDetail:
+    """The profile; a merged-away id answers with its survivor."""
     return queries.get_customer(session, customer_id)
+
+
+@router.get("/{customer_id}/orders", response_model=OrderPage)
+def get_orders(
+    session: ReadSessionDep,
+    customer_id: int,
+    channel: str | None = None,
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> OrderPage:
+    """Every order from every channel, newest first, with lines, payments, fulfilment, status
+    history and the returns of its lines."""
+    return orders.order_history(session, customer_id, channel=channel, limit=limit, offset=offset)
+
+
+@router.get("/{customer_id}/events", response_model=EventPage)
+def get_events(
+    session: ReadSessionDep,
+    customer_id: int,
+    channel: str | None = None,
+    kind: str | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> EventPage:
+    """Interactions, newest first."""
+    return events.event_history(
+        session, customer_id, channel=channel, kind=kind, limit=limit, offset=offset
+    )
+
+
+@router.get("/{customer_id}/merges", response_model=list[MergeOut])
+def get_merges(
+    session: ReadSessionDep, customer_id: int, include_undone: bool = False
+) -> list[MergeOut]:
+    """The merges that formed the profile, with their evidence."""
+    return merges.profile_merges(session, customer_id, include_undone=include_undone)
+
+
+@router.get("/{customer_id}/journey", response_model=JourneyPage)
+def get_journey(
+    session: ReadSessionDep,
+    customer_id: int,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    newest_first: bool = False,
+) -> JourneyPage:
+    """The customer's orders, deliveries, returns and interactions across channels on one
+    timeline."""
+    return journey.journey(
+        session, customer_id, limit=limit, offset=offset, newest_first=newest_first
+    )

@@ -1,8 +1,10 @@
 """Every table of the operational store; importing this module registers them all on ``Base``."""
 
+from omnicrm.store.schema import loyalty  # noqa: F401 (registers the loyalty tables)
 from omnicrm.store.schema.base import Base, BigId, UtcDateTime
 from omnicrm.store.schema.customers import Consent, Customer, Identifier
 from omnicrm.store.schema.events import Event, RecordIdentifier
+from omnicrm.store.schema.identity import LinkRule, Merge, QuarantinedIdentifier, ReviewItem
 from omnicrm.store.schema.operations import ApiKey, ImportBatch, ImportError_
 from omnicrm.store.schema.orders import (
     Fulfilment,
@@ -28,14 +30,18 @@ __all__ = [
     "Identifier",
     "ImportBatch",
     "ImportError_",
+    "LinkRule",
+    "Merge",
     "Order",
     "OrderLine",
     "OrderStatus",
     "Payment",
     "Product",
+    "QuarantinedIdentifier",
     "RecordIdentifier",
     "Return",
     "ReturnLine",
+    "ReviewItem",
     "Store",
     "UtcDateTime",
 ]

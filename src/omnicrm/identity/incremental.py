@@ -1,0 +1,242 @@
+"""Resolving one new record as it streams in: look its identifiers up, then attach it to the
+profile they name, create a profile, or merge the profiles it proves to be one person.
+
+The same policies as the bulk run decide, through indexed lookups only (no scan), so one record
+costs a handful of point queries whatever the size of the store.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from omnicrm.core.clock import utcnow
+from omnicrm.identity.aliases import live_id
+from omnicrm.identity.merge import merge_profiles
+from omnicrm.identity.person import PersonFacts, clearly_different
+from omnicrm.identity.policy import (
+    anchor_key,
+    creates_profile,
+    is_blocked,
+    links_alone,
+    links_corroborated,
+    policy_of,
+    priority,
+)
+from omnicrm.identity.snapshot import RESOLVED_SOURCE
+from omnicrm.store.schema import (
+    Customer,
+    Event,
+    Identifier,
+    LinkRule,
+    Order,
+    QuarantinedIdentifier,
+    RecordIdentifier,
+)
+
+RECORD_MODELS = {"order": Order, "event": Event}
+
+
+@dataclass
+class RecordOutcome:
+    customer_id: int | None
+    action: str  # attached | created | merged | anonymous
+    merged: list[int] = field(default_factory=list)
+    quarantined: list[tuple[str, str]] = field(default_factory=list)
+    affected: set[int] = field(default_factory=set)
+    """Profiles whose records must be re-resolved because an identifier they relied on was
+    quarantined."""
+
+
+def _usable(session: Session, record_type: str, record_id: int) -> list[tuple[str, str]]:
+    rows = session.execute(
+        select(RecordIdentifier.kind, RecordIdentifier.value).where(
+            RecordIdentifier.record_type == record_type, RecordIdentifier.record_id == record_id
+        )
+    ).all()
+    linkable = sorted(
+        (
+            (k, v)
+            for k, v in rows
+            if (links_alone(k) or links_corroborated(k)) and not is_blocked(k, v)
+        ),
+        key=lambda kv: (priority(kv[0]), kv),
+    )
+    if not linkable:
+        return []
+    quarantined = set(
+        session.execute(
+            select(QuarantinedIdentifier.kind, QuarantinedIdentifier.value).where(
+                tuple_(QuarantinedIdentifier.kind, QuarantinedIdentifier.value).in_(linkable)
+            )
+        ).all()
+    )
+    return [kv for kv in linkable if kv not in quarantined]
+
+
+def _is_house_card(session: Session, record_id: int, value: str) -> dict | None:
+    """Usage evidence if the card's orders on this order's day exceed the policy."""
+    limit = policy_of("card").max_daily_uses  # type: ignore[union-attr]
+    placed = session.scalar(select(Order.placed_at).where(Order.id == record_id))
+    if placed is None or limit is None:
+        return None
+    start = datetime(placed.year, placed.month, placed.day, tzinfo=UTC)
+    n = session.scalar(
+        select(func.count())
+        .select_from(RecordIdentifier)
+        .join(Order, Order.id == RecordIdentifier.record_id)
+        .where(
+            RecordIdentifier.record_type == "order",
+            RecordIdentifier.kind == "card",
+            RecordIdentifier.value == value,
+            Order.placed_at >= start,
+            Order.placed_at < start + timedelta(days=1),
+        )
+    )
+    return {"max_orders_a_day": n, "day": start.date().isoformat()} if n and n > limit else None
+
+
+def _quarantine(session: Session, kind: str, value: str, reason: str, evidence: dict) -> None:
+    session.add(
+        QuarantinedIdentifier(
+            kind=kind, value=value, reason=reason, evidence=evidence, detected_at=utcnow()
+        )
+    )
+    session.execute(
+        update(Identifier)
+        .where(Identifier.kind == kind, Identifier.value == value)
+        .values(customer_id=None)
+    )
+
+
+def _people_of(session: Session, customer_id: int) -> list[tuple[int, PersonFacts]]:
+    rows = session.execute(
+        select(
+            Customer.id,
+            Customer.first_name,
+            Customer.last_name,
+            Customer.birth_date,
+            Customer.gender,
+        ).where(
+            (Customer.id == customer_id) | (Customer.merged_into_id == customer_id),
+            Customer.source != RESOLVED_SOURCE,
+        )
+    )
+    return [(cid, PersonFacts(f, last, b, g)) for cid, f, last, b, g in rows]
+
+
+def _may_join(session: Session, a: int, b: int) -> bool:
+    """The over-merge guard: no never-link rule between them, no two clearly different people."""
+    left, right = sorted((a, b))
+    if session.scalar(
+        select(LinkRule.id).where(
+            LinkRule.kind == "never_link", LinkRule.left_id == left, LinkRule.right_id == right
+        )
+    ):
+        return False
+    pa_, pb = _people_of(session, a), _people_of(session, b)
+    return not any(clearly_different(x, y) for _, x in pa_ for _, y in pb)
+
+
+def _owners(session: Session, idents: list[tuple[str, str]]) -> dict[tuple[str, str], int | None]:
+    rows = session.execute(
+        select(Identifier.kind, Identifier.value, Identifier.customer_id).where(
+            tuple_(Identifier.kind, Identifier.value).in_(idents)
+        )
+    ).all()
+    return {(k, v): (live_id(session, cid) if cid is not None else None) for k, v, cid in rows}
+
+
+def _claim(session: Session, idents: list[tuple[str, str]], known: dict, customer_id: int) -> None:
+    """Give the record's unowned identifiers to its profile."""
+    fresh = [kv for kv in idents if kv not in known]
+    if fresh:
+        now = utcnow()
+        session.execute(
+            insert(Identifier),
+            [
+                {"kind": k, "value": v, "customer_id": customer_id, "first_seen_at": now}
+                for k, v in fresh
+            ],
+        )
+    orphaned = [kv for kv, owner in known.items() if owner is None]
+    if orphaned:
+        session.execute(
+            update(Identifier)
+            .where(tuple_(Identifier.kind, Identifier.value).in_(orphaned))
+            .values(customer_id=customer_id)
+        )
+
+
+def resolve_record(session: Session, record_type: str, record_id: int) -> RecordOutcome:
+    """Attach record ``record_id`` of ``record_type`` ('order' | 'event') to its profile."""
+    model = RECORD_MODELS[record_type]
+    idents = _usable(session, record_type, record_id)
+    outcome = RecordOutcome(None, "anonymous")
+    if record_type == "order":
+        for kind, value in [kv for kv in idents if kv[0] == "card"]:
+            evidence = _is_house_card(session, record_id, value)
+            if evidence:
+                outcome.affected |= {c for c in _owners(session, [(kind, value)]).values() if c}
+                _quarantine(session, kind, value, "house_card", evidence)
+                idents.remove((kind, value))
+                outcome.quarantined.append((kind, value))
+    strong = [kv for kv in idents if links_alone(kv[0])]
+    known = _owners(session, idents)
+    owners: list[int] = []
+    for kv in strong:
+        owner = known.get(kv)
+        if owner is None or owner in owners:
+            continue
+        if owners and not _may_join(session, owners[0], owner):
+            _quarantine(session, *kv, "conflict", {"profiles": sorted({owners[0], owner})})
+            outcome.quarantined.append(kv)
+            strong.remove(kv)
+            known.pop(kv)
+            continue
+        owners.append(owner)
+    if owners:
+        target = min(owners)
+        for other in sorted(set(owners) - {target}):
+            shared = [f"{k}:{v}" for k, v in strong]
+            evidence = {
+                "rule": "shared_identifier",
+                "identifiers": shared,
+                "record": f"{record_type}:{record_id}",
+            }
+            merge_profiles(session, target, other, method="deterministic", evidence=evidence)
+            outcome.merged.append(other)
+        outcome.customer_id, outcome.action = target, "merged" if outcome.merged else "attached"
+    elif strong and creates_profile({k for k, _ in strong}, has_order=record_type == "order"):
+        anchor_kind, anchor_value = strong[0]
+        customer = Customer(
+            created_at=utcnow(),
+            source=RESOLVED_SOURCE,
+            source_key=anchor_key(anchor_kind, anchor_value),
+        )
+        session.add(customer)
+        session.flush()
+        outcome.customer_id, outcome.action = customer.id, "created"
+    else:
+        weak_owners = {known[kv] for kv in idents if links_corroborated(kv[0]) and known.get(kv)}
+        if len(weak_owners) == 1 and not strong:
+            outcome.customer_id, outcome.action = weak_owners.pop(), "attached"
+        return _finish(session, model, record_id, outcome)
+    claim = [kv for kv in strong + [kv for kv in idents if links_corroborated(kv[0])]]
+    _claim(session, claim, {kv: known[kv] for kv in claim if kv in known}, outcome.customer_id)  # type: ignore[arg-type]
+    return _finish(session, model, record_id, outcome)
+
+
+def _finish(session: Session, model: type, record_id: int, outcome: RecordOutcome) -> RecordOutcome:
+    if outcome.customer_id is not None:
+        session.execute(
+            update(model).where(model.id == record_id).values(customer_id=outcome.customer_id)
+        )
+    if outcome.quarantined:
+        from omnicrm.identity.resolve import reresolve_profiles
+
+        if outcome.affected:
+            session.flush()
+            reresolve_profiles(session, sorted(outcome.affected))
+    return outcome

@@ -1,0 +1,427 @@
+"""Writes validated records in one transaction: the code path both bulk batches and single
+streaming records take.
+
+Idempotency is per source record: a record whose ``(source, source_key)`` is already stored (or
+appears earlier in the same batch) is a duplicate and changes nothing. References to orders are
+resolved here, inside the transaction, so a return may follow its sale in the same batch.
+Identity is not resolved: orders and events keep ``customer_id`` NULL; their identifiers go to
+``record_identifiers`` for the resolution stage.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from omnicrm.core.clock import utcnow
+from omnicrm.core.errors import FieldError
+from omnicrm.ingest.canonical import (
+    Canonical,
+    Event,
+    Ident,
+    Member,
+    Order,
+    ProductRecord,
+    Return,
+    StatusUpdate,
+    StoreRecord,
+)
+from omnicrm.ingest.outcome import Outcome
+from omnicrm.ingest.reference import upsert_products, upsert_stores
+from omnicrm.ingest.sinks import Row, Sink
+
+ORDER_COLUMNS = (
+    "id",
+    "source",
+    "source_key",
+    "channel",
+    "store_id",
+    "placed_at",
+    "status",
+    "currency",
+    "subtotal_minor",
+    "discount_minor",
+    "total_minor",
+    "contact_name",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+)
+LINE_COLUMNS = (
+    "order_id",
+    "line_no",
+    "product_id",
+    "qty",
+    "unit_price_minor",
+    "discount_minor",
+    "amount_minor",
+)
+EVENT_COLUMNS = (
+    "id",
+    "source",
+    "source_key",
+    "kind",
+    "channel",
+    "occurred_at",
+    "store_id",
+    "product_id",
+    "order_ref",
+    "attrs",
+)
+CUSTOMER_COLUMNS = (
+    "id",
+    "created_at",
+    "source",
+    "source_key",
+    "last_name",
+    "first_name",
+    "middle_name",
+    "birth_date",
+    "gender",
+    "city",
+    "home_store_id",
+    "enrolled_at",
+)
+RECORD_IDENT_COLUMNS = ("record_type", "record_id", "kind", "value", "raw")
+
+
+def write_records(sink: Sink, records: Sequence[Canonical]) -> list[Outcome]:
+    """Store ``records`` (all valid) in the sink's open transaction; one outcome per record."""
+    outcomes: list[Outcome | None] = [None] * len(records)
+    by_type: dict[type, list[int]] = defaultdict(list)
+    for i, record in enumerate(records):
+        by_type[type(record)].append(i)
+    # Orders before returns and status updates: they may refer to an order of this batch.
+    for kind, write in WRITERS:
+        indexes = by_type.get(kind)
+        if indexes:
+            for i, outcome in zip(indexes, write(sink, [records[i] for i in indexes]), strict=True):
+                outcomes[i] = outcome
+    return outcomes  # type: ignore[return-value]
+
+
+def _fresh(
+    sink: Sink, table: str, records: Sequence[Any], sql: str | None = None
+) -> tuple[list[Outcome | None], list[int], dict[tuple[str, str], int]]:
+    """Split off duplicates (stored, or earlier in the batch): their outcomes are set, and the
+    indexes of the new records come back with the batch's first occurrence of each key."""
+    outcomes: list[Outcome | None] = [None] * len(records)
+    stored: dict[tuple[str, str], int] = {}
+    keys_by_source: dict[str, list[str]] = defaultdict(list)
+    for record in records:
+        keys_by_source[record.source].append(record.source_key)
+    query = (
+        sql
+        or f"SELECT source, source_key, id FROM {table} WHERE source = ? AND source_key IN ({{in}})"
+    )
+    for source, keys in keys_by_source.items():
+        for src, key, id_ in sink.select_in(query, keys, source):
+            stored[(src, key)] = id_
+    fresh: list[int] = []
+    first: dict[tuple[str, str], int] = {}
+    for i, record in enumerate(records):
+        key = (record.source, record.source_key)
+        if key in stored:
+            outcomes[i] = Outcome("duplicate", stored[key])
+        elif key in first:
+            outcomes[i] = Outcome("duplicate")  # id filled in once the first one has its id
+        else:
+            first[key] = i
+            fresh.append(i)
+    return outcomes, fresh, first
+
+
+def _fill_batch_duplicates(
+    outcomes: list[Outcome | None], records: Sequence[Any], first: dict[tuple[str, str], int]
+) -> None:
+    for i, outcome in enumerate(outcomes):
+        if outcome is not None and outcome.status == "duplicate" and outcome.id is None:
+            outcome.id = outcomes[first[(records[i].source, records[i].source_key)]].id  # type: ignore[union-attr]
+
+
+def _identifier_rows(record_type: str, record_id: int, identifiers: Sequence[Ident]) -> list[Row]:
+    return [(record_type, record_id, i.kind, i.value, i.raw) for i in identifiers]
+
+
+def write_orders(sink: Sink, orders: Sequence[Order]) -> list[Outcome]:
+    outcomes, fresh, first = _fresh(sink, "orders", orders)
+    ids = sink.reserve_ids("orders", len(fresh))
+    order_rows, line_rows, payment_rows, fulfil_rows, status_rows, ident_rows = (
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+    )
+    for i, order_id in zip(fresh, ids, strict=True):
+        o = orders[i]
+        subtotal = discount = total = 0
+        for line in o.lines:
+            subtotal += line.qty * line.unit_price_minor
+            discount += line.discount_minor
+            total += line.amount_minor
+            line_rows.append(
+                (
+                    order_id,
+                    line.line_no,
+                    line.product_id,
+                    line.qty,
+                    line.unit_price_minor,
+                    line.discount_minor,
+                    line.amount_minor,
+                )
+            )
+        order_rows.append(
+            (
+                order_id,
+                o.source,
+                o.source_key,
+                o.channel,
+                o.store_id,
+                o.placed_at,
+                o.status,
+                o.currency,
+                subtotal,
+                discount,
+                total,
+                o.contact_name,
+                o.utm_source,
+                o.utm_medium,
+                o.utm_campaign,
+            )
+        )
+        payment_rows.extend(
+            (order_id, seq, p.method, p.amount_minor) for seq, p in enumerate(o.payments, 1)
+        )
+        f = o.fulfilment
+        fulfil_rows.append((order_id, f.kind, f.store_id, f.pickup_point, f.address, f.cost_minor))
+        status_rows.extend((order_id, s.status, s.at, o.source) for s in o.status_history)
+        ident_rows.extend(_identifier_rows("order", order_id, o.identifiers))
+        outcomes[i] = Outcome("inserted", order_id, len(o.lines))
+    sink.insert("orders", ORDER_COLUMNS, order_rows)
+    sink.insert("order_lines", LINE_COLUMNS, line_rows)
+    sink.insert("payments", ("order_id", "seq", "method", "amount_minor"), payment_rows)
+    sink.insert(
+        "fulfilments",
+        ("order_id", "kind", "store_id", "pickup_point", "address", "cost_minor"),
+        fulfil_rows,
+    )
+    sink.insert("order_status_history", ("order_id", "status", "at", "source"), status_rows)
+    sink.insert("record_identifiers", RECORD_IDENT_COLUMNS, ident_rows)
+    _fill_batch_duplicates(outcomes, orders, first)
+    return outcomes  # type: ignore[return-value]
+
+
+def _order_ids(
+    sink: Sink, wanted: dict[tuple[str, ...], set[str]]
+) -> dict[tuple[tuple[str, ...], str], int]:
+    """Order ids by (allowed sources, source key) for the referenced keys."""
+    found: dict[tuple[tuple[str, ...], str], int] = {}
+    for sources, keys in wanted.items():
+        marks = ", ".join("?" * len(sources))
+        sql = (
+            f"SELECT source_key, id FROM orders"
+            f" WHERE source IN ({marks}) AND source_key IN ({{in}})"
+        )
+        for key, id_ in sink.select_in(sql, sorted(keys), *sources):
+            found[(sources, key)] = id_
+    return found
+
+
+def write_returns(sink: Sink, returns: Sequence[Return]) -> list[Outcome]:
+    outcomes, fresh, first = _fresh(sink, "returns", returns)
+    wanted: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    for i in fresh:
+        wanted[returns[i].order_sources].update(line.order_ref for line in returns[i].lines)
+    order_ids = _order_ids(sink, wanted)
+    ordered: dict[tuple[int, int], tuple[int, int]] = {
+        (order_id, line_no): (qty, amount)
+        for order_id, line_no, qty, amount in sink.select_in(
+            "SELECT order_id, line_no, qty, amount_minor FROM order_lines WHERE order_id IN ({in})",
+            sorted(set(order_ids.values())),
+        )
+    }
+    valid: list[tuple[int, list[Row]]] = []
+    for i in fresh:
+        r = returns[i]
+        errors, rows = [], []
+        for n, line in enumerate(r.lines):
+            where = f"lines[{n}]"
+            order_id = order_ids.get((r.order_sources, line.order_ref))
+            if order_id is None:
+                errors.append(FieldError(f"{where}.order_ref", f"unknown order {line.order_ref!r}"))
+                continue
+            bought = ordered.get((order_id, line.order_line_no))
+            if bought is None:
+                errors.append(
+                    FieldError(
+                        f"{where}.line_no",
+                        f"order {line.order_ref!r} has no line {line.order_line_no}",
+                    )
+                )
+            elif line.qty > bought[0] or line.amount_minor > bought[1]:
+                message = (
+                    f"returns {line.qty} for {line.amount_minor},"
+                    f" but the line sold {bought[0]} for {bought[1]}"
+                )
+                errors.append(FieldError(f"{where}.qty", message))
+            else:
+                rows.append(
+                    (line.line_no, order_id, line.order_line_no, line.qty, line.amount_minor)
+                )
+        if errors:
+            outcomes[i] = Outcome("rejected", errors=errors)
+        else:
+            valid.append((i, rows))
+    ids = sink.reserve_ids("returns", len(valid))
+    return_rows, line_rows, ident_rows = [], [], []
+    for (i, rows), return_id in zip(valid, ids, strict=True):
+        r = returns[i]
+        return_rows.append(
+            (return_id, r.source, r.source_key, r.store_id, r.returned_at, r.reason, r.total_minor)
+        )
+        line_rows.extend((return_id, *row) for row in rows)
+        ident_rows.extend(_identifier_rows("return", return_id, r.identifiers))
+        outcomes[i] = Outcome("inserted", return_id, len(rows))
+    sink.insert(
+        "returns",
+        ("id", "source", "source_key", "store_id", "returned_at", "reason", "total_minor"),
+        return_rows,
+    )
+    sink.insert(
+        "return_lines",
+        ("return_id", "line_no", "order_id", "order_line_no", "qty", "amount_minor"),
+        line_rows,
+    )
+    sink.insert("record_identifiers", RECORD_IDENT_COLUMNS, ident_rows)
+    _fill_batch_duplicates(outcomes, returns, first)
+    return outcomes  # type: ignore[return-value]
+
+
+def write_status_updates(sink: Sink, updates: Sequence[StatusUpdate]) -> list[Outcome]:
+    """Append to order status histories; an order's status becomes its latest one."""
+    wanted: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    for u in updates:
+        wanted[u.order_sources].add(u.order_ref)
+    order_ids = _order_ids(sink, wanted)
+    known = sorted(set(order_ids.values()))
+    stored = {
+        (order_id, status, at)
+        for order_id, status, at in sink.select_in(
+            "SELECT order_id, status, at FROM order_status_history WHERE order_id IN ({in})", known
+        )
+    }
+    outcomes: list[Outcome] = []
+    rows: list[Row] = []
+    for u in updates:
+        order_id = order_ids.get((u.order_sources, u.order_ref))
+        if order_id is None:
+            outcomes.append(
+                Outcome(
+                    "rejected", errors=[FieldError("order_ref", f"unknown order {u.order_ref!r}")]
+                )
+            )
+            continue
+        key = (order_id, u.status, sink.stored_time(u.at))
+        if key in stored:
+            outcomes.append(Outcome("duplicate", order_id))
+            continue
+        stored.add(key)
+        rows.append((order_id, u.status, u.at, u.source))
+        outcomes.append(Outcome("inserted", order_id))
+    sink.insert("order_status_history", ("order_id", "status", "at", "source"), rows)
+    touched = sorted({row[0] for row in rows})
+    if touched:
+        sink.execute_in(
+            "UPDATE orders SET status = (SELECT h.status FROM order_status_history h"
+            " WHERE h.order_id = orders.id"
+            " ORDER BY h.at DESC, h.id DESC LIMIT 1) WHERE id IN ({in})",
+            touched,
+        )
+    return outcomes
+
+
+def write_events(sink: Sink, events: Sequence[Event]) -> list[Outcome]:
+    outcomes, fresh, first = _fresh(sink, "events", events)
+    ids = sink.reserve_ids("events", len(fresh))
+    event_rows, ident_rows = [], []
+    for i, event_id in zip(fresh, ids, strict=True):
+        e = events[i]
+        event_rows.append(
+            (
+                event_id,
+                e.source,
+                e.source_key,
+                e.kind,
+                e.channel,
+                e.occurred_at,
+                e.store_id,
+                e.product_id,
+                e.order_ref,
+                e.attrs,
+            )
+        )
+        ident_rows.extend(_identifier_rows("event", event_id, e.identifiers))
+        outcomes[i] = Outcome("inserted", event_id)
+    sink.insert("events", EVENT_COLUMNS, event_rows)
+    sink.insert("record_identifiers", RECORD_IDENT_COLUMNS, ident_rows)
+    _fill_batch_duplicates(outcomes, events, first)
+    return outcomes  # type: ignore[return-value]
+
+
+def write_members(sink: Sink, members: Sequence[Member]) -> list[Outcome]:
+    """A customer per member, owning its identifiers unless another profile already owns one
+    (the first owner keeps it; resolving who is who is the identity stage's job)."""
+    outcomes, fresh, first = _fresh(sink, "customers", members)
+    values = sorted({i.value for n in fresh for i in members[n].identifiers})
+    owned = {
+        (kind, value)
+        for kind, value in sink.select_in(
+            "SELECT kind, value FROM identifiers WHERE value IN ({in})", values
+        )
+    }
+    ids = sink.reserve_ids("customers", len(fresh))
+    now = utcnow()
+    customer_rows, ident_rows, consent_rows = [], [], []
+    for n, customer_id in zip(fresh, ids, strict=True):
+        m = members[n]
+        customer_rows.append(
+            (
+                customer_id,
+                now,
+                m.source,
+                m.source_key,
+                m.last_name,
+                m.first_name,
+                m.middle_name,
+                m.birth_date,
+                m.gender,
+                m.city,
+                m.home_store_id,
+                m.enrolled_at,
+            )
+        )
+        for ident in m.identifiers:
+            if (ident.kind, ident.value) not in owned:
+                owned.add((ident.kind, ident.value))
+                ident_rows.append((ident.kind, ident.value, customer_id, m.enrolled_at))
+        consent_rows.extend((customer_id, c.channel, c.granted, c.at, m.source) for c in m.consents)
+        outcomes[n] = Outcome("inserted", customer_id)
+    sink.insert("customers", CUSTOMER_COLUMNS, customer_rows)
+    sink.insert("identifiers", ("kind", "value", "customer_id", "first_seen_at"), ident_rows)
+    sink.insert(
+        "consents", ("customer_id", "channel", "granted", "recorded_at", "source"), consent_rows
+    )
+    _fill_batch_duplicates(outcomes, members, first)
+    return outcomes  # type: ignore[return-value]
+
+
+WRITERS = (
+    (StoreRecord, lambda sink, records: upsert_stores(sink.conn, records)),
+    (ProductRecord, lambda sink, records: upsert_products(sink.conn, records)),
+    (Member, write_members),
+    (Order, write_orders),
+    (Return, write_returns),
+    (StatusUpdate, write_status_updates),
+    (Event, write_events),
+)

@@ -1,0 +1,96 @@
+"""``omnicrm loyalty ...``: load program files, run the expiry job, show an account."""
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Loyalty programs, points expiry and accounts.", no_args_is_help=True)
+programs_app = typer.Typer(help="Program configuration files.", no_args_is_help=True)
+app.add_typer(programs_app, name="programs")
+
+DbUrl = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: OMNICRM_DATABASE_URL or var/omnicrm.db)."),
+]
+
+
+def _engine(url: str | None):  # type: ignore[no-untyped-def]
+    from omnicrm.store.db import get_engine
+    from omnicrm.store.migrate import upgrade
+
+    engine = get_engine(url)
+    upgrade(engine)
+    return engine
+
+
+@programs_app.command("load")
+def programs_load(
+    file: Annotated[Path, typer.Argument(exists=True, help="A program file (.json or .yaml).")],
+    db: DbUrl = None,
+) -> None:
+    """Validate a program file and store it as a new version (if it changed)."""
+    from pydantic import ValidationError
+
+    from omnicrm.loyalty.programs import read_program_file
+    from omnicrm.loyalty.repository import save_program
+    from omnicrm.store.db import unit_of_work
+
+    try:
+        program = read_program_file(file)
+    except (ValidationError, ValueError) as exc:
+        typer.echo(f"{file}: invalid program\n{exc}", err=True)
+        raise typer.Exit(1) from None
+    with unit_of_work(_engine(db)) as session:
+        version, changed = save_program(session, program)
+    typer.echo(f"{program.code} v{version} {'loaded' if changed else 'unchanged'}")
+
+
+@programs_app.command("examples")
+def programs_examples() -> None:
+    """List the example program files shipped with omnicrm."""
+    from omnicrm.loyalty.programs import EXAMPLES
+
+    for path in sorted(EXAMPLES.glob("*.*")):
+        typer.echo(str(path))
+
+
+@app.command("expire")
+def expire(
+    db: DbUrl = None,
+    batch: Annotated[int, typer.Option(help="Lots per transaction.")] = 5000,
+    now: Annotated[str | None, typer.Option(help="ISO time with offset (default: now).")] = None,
+) -> None:
+    """Burn expired points (safe to kill and rerun)."""
+    from omnicrm.core.clock import parse_aware, utcnow
+    from omnicrm.loyalty.expiry import expire_points
+
+    at: datetime = parse_aware(now) if now else utcnow()
+    report = expire_points(_engine(db), at, batch=batch)
+    typer.echo(
+        f"expired {report.points} points in {report.lots} lots of {report.accounts} accounts "
+        f"({report.batches} batches)"
+    )
+
+
+@app.command("account")
+def account(
+    account_id: Annotated[int, typer.Argument(help="Loyalty account id.")],
+    db: DbUrl = None,
+    rebuild: Annotated[bool, typer.Option(help="Re-derive the cached balance first.")] = False,
+) -> None:
+    """Show an account's balance, level and recent history as JSON."""
+    from omnicrm.core.clock import utcnow
+    from omnicrm.loyalty.expiry import rebuild_balance
+    from omnicrm.loyalty.history import account_history
+    from omnicrm.store.db import read_session
+
+    engine = _engine(db)
+    if rebuild:
+        fixed = rebuild_balance(engine, account_id)
+        typer.echo(f"rebuilt: balance {fixed.balance}, debt {fixed.debt}, changed {fixed.changed}")
+    with read_session(engine) as session:
+        history = account_history(session, account_id, utcnow(), limit=50)
+    typer.echo(json.dumps(history.model_dump(mode="json"), ensure_ascii=False, indent=2))

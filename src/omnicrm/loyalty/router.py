@@ -1,0 +1,272 @@
+"""HTTP routes of the loyalty capability: till operations under ``/till`` (scopes
+``till:identify``, ``till:calculate``, ``till:confirm``, ``till:return``, ``till:cancel``; a key
+with ``till:*`` may do all) and member/program operations under ``/loyalty``. Routes only
+translate HTTP to a use case and back."""
+
+import logging
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy import Engine
+
+from omnicrm.access.keys import Caller
+from omnicrm.api.deps import CallerDep, EngineDep, ReadSessionDep
+from omnicrm.core.clock import utcnow
+from omnicrm.loyalty import enrolment, history, identify, memberships, reports, returns, till
+from omnicrm.loyalty.programs import Program
+from omnicrm.loyalty.repository import program_in_force, save_program
+from omnicrm.loyalty.schemas import (
+    AccountOut,
+    CalculateRequest,
+    CancelRequest,
+    CardStateRequest,
+    ConfirmOut,
+    DonationOut,
+    DonationRequest,
+    EnrolOut,
+    EnrolRequest,
+    HistoryOut,
+    IdentifyRequest,
+    MembershipOut,
+    MembershipRequest,
+    OfflineRequest,
+    OfflineResult,
+    ProgramOut,
+    QuoteOut,
+    ReceiptRequest,
+    ReturnRequest,
+    SmsCodeOut,
+    SmsCodeRequest,
+    TokenRequest,
+    UndoOut,
+)
+from omnicrm.store.db import unit_of_work
+
+log = logging.getLogger(__name__)
+
+
+def needs(scope: str) -> Any:
+    async def check(caller: CallerDep) -> Caller:  # no I/O: no trip to the thread pool
+        caller.require(scope)
+        return caller
+
+    return Depends(check)
+
+
+def _partner_scope(caller: Caller, partner: str | None) -> None:
+    if partner is not None:
+        caller.require(f"partner:{partner}")
+
+
+def sms_sender(request: Request) -> enrolment.SmsSender:
+    """The SMS gateway (``app.state.sms_sender``); by default codes go to the log."""
+    sender = getattr(request.app.state, "sms_sender", None)
+    return sender or (lambda phone, code: log.info("SMS code for %s: %s", phone, code))
+
+
+async def current_time(request: Request) -> datetime:
+    """Now, from ``app.state.clock`` when one is set (tests, replays), else the wall clock."""
+    clock = getattr(request.app.state, "clock", None)
+    return clock() if clock is not None else utcnow()
+
+
+NowDep = Annotated[datetime, Depends(current_time)]
+
+
+async def app_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+AppEngineDep = Annotated[Engine, Depends(app_engine)]
+
+
+def json_response(content: dict) -> Response:
+    """``content`` as JSON, serialised once with orjson (skips re-validating the answer against
+    the response model, which documents the shape)."""
+    return Response(orjson.dumps(content), media_type="application/json")
+
+
+till_router = APIRouter(prefix="/till", tags=["till"])
+loyalty_router = APIRouter(prefix="/loyalty", tags=["loyalty"])
+
+
+@till_router.post("/identify", response_model=AccountOut)
+def identify_member(
+    session: ReadSessionDep, now: NowDep, body: IdentifyRequest, _: Caller = needs("till:identify")
+) -> AccountOut:
+    return identify.identify_member(session, body, now)
+
+
+@till_router.post("/calculate", response_model=QuoteOut)
+def calculate(
+    engine: AppEngineDep,
+    session: ReadSessionDep,
+    now: NowDep,
+    body: CalculateRequest,
+    caller: Caller = needs("till:calculate"),
+) -> Response:
+    _partner_scope(caller, body.partner)
+    # the read session the key was checked in (one connection per request)
+    return json_response(till.calculate_quote(engine, body, now, session=session))
+
+
+@till_router.post("/confirm", response_model=ConfirmOut)
+def confirm(
+    engine: AppEngineDep, now: NowDep, body: ReceiptRequest, caller: Caller = needs("till:confirm")
+) -> Response:
+    _partner_scope(caller, body.partner)
+    return json_response(till.confirm_receipt(engine, body, now))
+
+
+@till_router.post("/offline", response_model=list[OfflineResult])
+def upload_offline(
+    engine: EngineDep, now: NowDep, body: OfflineRequest, caller: Caller = needs("till:confirm")
+) -> list[OfflineResult]:
+    for receipt in body.receipts:
+        _partner_scope(caller, receipt.partner)
+    return till.upload_offline_receipts(engine, body.receipts, now)
+
+
+@till_router.post("/cancel", response_model=UndoOut)
+def cancel(
+    engine: EngineDep, now: NowDep, body: CancelRequest, _: Caller = needs("till:cancel")
+) -> dict:
+    return returns.cancel_receipt(engine, body, now)
+
+
+@till_router.post("/return", response_model=UndoOut)
+def return_receipt(
+    engine: EngineDep, now: NowDep, body: ReturnRequest, _: Caller = needs("till:return")
+) -> dict:
+    return returns.return_receipt(engine, body, now)
+
+
+@till_router.post("/memberships", response_model=MembershipOut)
+def buy_membership(
+    engine: EngineDep, now: NowDep, body: MembershipRequest, _: Caller = needs("till:confirm")
+) -> dict:
+    return memberships.buy_membership(engine, body, now)
+
+
+@loyalty_router.post("/enrol/sms-code", response_model=SmsCodeOut)
+def request_sms_code(
+    engine: EngineDep,
+    now: NowDep,
+    body: SmsCodeRequest,
+    request: Request,
+    _: Caller = needs("loyalty:enrol"),
+) -> SmsCodeOut:
+    with unit_of_work(engine) as session:
+        return enrolment.request_sms_code(session, body.phone, now, sms_sender(request))
+
+
+@loyalty_router.post("/enrol", response_model=EnrolOut)
+def enrol(
+    engine: EngineDep, now: NowDep, body: EnrolRequest, _: Caller = needs("loyalty:enrol")
+) -> EnrolOut:
+    return enrolment.enrol(engine, body, now)
+
+
+@loyalty_router.get("/accounts/{account_id}", response_model=AccountOut)
+def get_account(
+    session: ReadSessionDep, now: NowDep, account_id: int, _: Caller = needs("loyalty:read")
+) -> AccountOut:
+    return identify.identify_member(
+        session,
+        IdentifyRequest(terminal="api", identify={"kind": "account", "value": str(account_id)}),
+        now,
+    )
+
+
+@loyalty_router.get("/accounts/{account_id}/history", response_model=HistoryOut)
+def account_history(
+    session: ReadSessionDep,
+    now: NowDep,
+    account_id: int,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    _: Caller = needs("loyalty:read"),
+) -> HistoryOut:
+    return history.account_history(session, account_id, now, limit)
+
+
+@loyalty_router.post("/accounts/{account_id}/tokens", status_code=204)
+def issue_token(
+    engine: EngineDep,
+    now: NowDep,
+    account_id: int,
+    body: TokenRequest,
+    _: Caller = needs("loyalty:enrol"),
+) -> None:
+    with unit_of_work(engine) as session:
+        memberships.issue_token(session, account_id, body, now)
+
+
+@loyalty_router.put("/accounts/{account_id}/card-state", status_code=204)
+def set_card_state(
+    engine: EngineDep,
+    account_id: int,
+    body: CardStateRequest,
+    _: Caller = needs("loyalty:admin"),
+) -> None:
+    with unit_of_work(engine) as session:
+        memberships.set_card_state(session, account_id, body.card_state)
+
+
+@loyalty_router.post("/accounts/{account_id}/clubs/{club}", status_code=204)
+def join_club(
+    engine: EngineDep, now: NowDep, account_id: int, club: str, _: Caller = needs("loyalty:enrol")
+) -> None:
+    with unit_of_work(engine) as session:
+        memberships.join_club(session, account_id, club, now)
+
+
+@loyalty_router.post("/accounts/{account_id}/donations", response_model=DonationOut)
+def donate(
+    engine: EngineDep,
+    now: NowDep,
+    account_id: int,
+    body: DonationRequest,
+    caller: Caller = needs("loyalty:member"),
+) -> dict:
+    return memberships.donate_points(engine, account_id, body, caller.name, now)
+
+
+@loyalty_router.put("/programs", response_model=ProgramOut)
+def load_program(
+    engine: EngineDep, body: Program, _: Caller = needs("loyalty:admin")
+) -> ProgramOut:
+    with unit_of_work(engine) as session:
+        version, changed = save_program(session, body)
+    return ProgramOut(code=body.code, version=version, changed=changed)
+
+
+@loyalty_router.get("/programs/{code}", response_model=Program)
+def get_program(session: ReadSessionDep, code: str, _: Caller = needs("loyalty:read")) -> Program:
+    return program_in_force(session, code)[0]
+
+
+@loyalty_router.get("/reports/settlement")
+def settlement(
+    session: ReadSessionDep,
+    since: datetime,
+    until: datetime,
+    program: str | None = None,
+    _: Caller = needs("loyalty:report"),
+) -> list[dict]:
+    return reports.partner_settlement(session, program, _aware(since), _aware(until))
+
+
+@loyalty_router.get("/reports/donations")
+def donations(session: ReadSessionDep, _: Caller = needs("loyalty:report")) -> list[dict]:
+    return reports.donations(session)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+router = APIRouter()
+router.include_router(till_router)
+router.include_router(loyalty_router)

@@ -1,0 +1,281 @@
+"""Public shapes of the till and loyalty API (separate from the stored models). The request
+models double as the use cases' commands: they are validated, immutable data."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+IdKind = Literal["phone", "card", "email", "qr", "wallet", "nfc", "biometric", "account"]
+TOKEN_KINDS = ("qr", "wallet", "nfc", "biometric")
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Identification(_In):
+    """How the till recognised the member: a phone typed in, a card or QR scanned, a wallet pass
+    or NFC tag read, a biometric token issued by the device, or a known account id."""
+
+    kind: IdKind
+    value: str = Field(min_length=1, max_length=200)
+
+
+class TillRequest(_In):
+    terminal: str = Field(min_length=1, max_length=64, description="The till's id in the chain.")
+    program: str | None = Field(None, description="Program code (default: the first program).")
+
+
+class IdentifyRequest(TillRequest):
+    identify: Identification
+
+
+class LineIn(_In):
+    line_no: int = Field(ge=1)
+    sku: str = Field(min_length=1, max_length=64)
+    category: str | None = Field(None, max_length=100)
+    qty: int = Field(ge=1, le=100_000)
+    price_minor: int = Field(ge=0, description="Unit price in minor units.")
+    amount_minor: int | None = Field(
+        None, ge=0, description="Line amount before loyalty (default: qty x price)."
+    )
+
+    @property
+    def amount(self) -> int:
+        return self.amount_minor if self.amount_minor is not None else self.qty * self.price_minor
+
+
+class ReceiptRequest(TillRequest):
+    receipt_id: str = Field(min_length=1, max_length=128)
+    identify: Identification
+    lines: list[LineIn] = Field(min_length=1, max_length=500)
+    points_to_spend: int = Field(0, ge=0)
+    occurred_at: AwareDatetime | None = Field(
+        None, description="When the sale happened (an offline till sends its original time)."
+    )
+    partner: str | None = Field(None, description="Partner code when the till is a partner's.")
+
+    @model_validator(mode="after")
+    def _unique_lines(self) -> "ReceiptRequest":
+        numbers = [line.line_no for line in self.lines]
+        if len(numbers) != len(set(numbers)):
+            raise ValueError("line_no must be unique within a receipt")
+        return self
+
+
+class CalculateRequest(ReceiptRequest):
+    receipt_id: str = Field("quote", max_length=128)
+    points_to_spend: int | None = Field(None, ge=0)
+
+
+class OfflineRequest(_In):
+    receipts: list[ReceiptRequest] = Field(min_length=1, max_length=1000)
+
+
+class CancelRequest(TillRequest):
+    receipt_id: str = Field(min_length=1, max_length=128, description="The receipt to cancel.")
+    receipt_terminal: str | None = Field(None, description="Its till (default: this one).")
+    occurred_at: AwareDatetime | None = None
+
+
+class ReturnLineIn(_In):
+    line_no: int = Field(ge=1)
+    qty: int = Field(ge=1)
+
+
+class ReturnRequest(TillRequest):
+    return_id: str = Field(min_length=1, max_length=128)
+    receipt_id: str = Field(min_length=1, max_length=128, description="The original sale.")
+    receipt_terminal: str | None = Field(None, description="Its till (default: this one).")
+    lines: list[ReturnLineIn] | None = Field(None, description="None: the whole receipt.")
+    occurred_at: AwareDatetime | None = None
+
+
+class MembershipRequest(TillRequest):
+    operation_id: str = Field(min_length=1, max_length=128)
+    identify: Identification
+    plan: str
+
+
+class Balance(BaseModel):
+    active: int
+    pending: int
+    debt: int
+    total: int
+
+
+class NextLevel(BaseModel):
+    level: str
+    remaining_minor: int
+
+
+class AccountOut(BaseModel):
+    account_id: int
+    customer_id: int
+    program: str
+    card_state: str
+    balance: Balance
+    level: str | None
+    next_level: NextLevel | None
+    stamps: dict[str, int]
+    referral_code: str | None
+    memberships: list[str]
+
+
+class ReasonOut(BaseModel):
+    rule: str
+    amount_minor: int
+
+
+class LineOut(BaseModel):
+    line_no: int
+    amount_minor: int
+    discount_minor: int
+    discounts: list[ReasonOut]
+    points_spent: int
+    paid_minor: int
+    points_earned: int
+    earn_rule: str | None
+
+
+class QuoteOut(BaseModel):
+    account_id: int
+    program_version: int
+    level: str | None
+    lines: list[LineOut]
+    total_minor: int
+    discount_minor: int
+    max_points_to_spend: int
+    points_spent: int
+    to_pay_minor: int
+    points_earned: int
+    stamps_after: dict[str, int]
+    free_items: dict[str, int]
+
+
+class ConfirmOut(QuoteOut):
+    operation_id: int
+    receipt_id: str
+    balance: Balance
+    bonuses: list[ReasonOut]
+
+
+class UndoLineOut(BaseModel):
+    line_no: int
+    qty: int
+    points_revoked: int
+    points_refunded: int
+    refund_minor: int
+
+
+class UndoOut(BaseModel):
+    operation_id: int
+    kind: str
+    account_id: int
+    receipt_id: str
+    program_version: int
+    lines: list[UndoLineOut]
+    points_revoked: int
+    points_refunded: int
+    refund_minor: int
+    debt_recorded: int
+    balance: Balance
+
+
+class MembershipOut(BaseModel):
+    operation_id: int
+    account_id: int
+    plan: str
+    fee_minor: int
+    expires_at: datetime
+
+
+class OfflineResult(BaseModel):
+    receipt_id: str
+    status: int
+    body: dict
+
+
+class EnrolRequest(_In):
+    channel: Literal["till", "web", "sms", "messenger", "social", "wifi", "call_centre"]
+    program: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    first_name: str | None = Field(None, max_length=100)
+    last_name: str | None = Field(None, max_length=100)
+    sms_code: str | None = Field(None, max_length=10)
+    device_id: str | None = Field(None, max_length=200)
+    referral_code: str | None = Field(None, max_length=16)
+    consents: dict[Literal["email", "sms", "push", "messenger", "calls"], bool] = Field(
+        description="Consent per channel, captured at enrolment."
+    )
+
+    @model_validator(mode="after")
+    def _contact(self) -> "EnrolRequest":
+        if not self.phone and not self.email:
+            raise ValueError("a phone or an e-mail is needed")
+        return self
+
+
+class EnrolOut(BaseModel):
+    account_id: int
+    customer_id: int
+    created: bool
+    customer_existed: bool
+    card_number: str
+    referral_code: str | None
+
+
+class SmsCodeRequest(_In):
+    phone: str
+
+
+class SmsCodeOut(BaseModel):
+    phone: str
+    expires_at: datetime
+
+
+class TokenRequest(_In):
+    kind: Literal["qr", "wallet", "nfc", "biometric"]
+    value: str = Field(min_length=8, max_length=200)
+
+
+class CardStateRequest(_In):
+    card_state: Literal["active", "accrual_only", "blocked"]
+
+
+class DonationRequest(_In):
+    operation_id: str = Field(min_length=1, max_length=128)
+    cause: str
+    points: int = Field(ge=1)
+
+
+class DonationOut(BaseModel):
+    operation_id: int
+    account_id: int
+    cause: str
+    points: int
+    balance: Balance
+
+
+class HistoryItem(BaseModel):
+    at: datetime
+    type: str
+    points: int | None = None
+    amount_minor: int | None = None
+    reason: str
+    operation_id: int | None = None
+    receipt_id: str | None = None
+    terminal: str | None = None
+
+
+class HistoryOut(BaseModel):
+    account: AccountOut
+    items: list[HistoryItem]
+
+
+class ProgramOut(BaseModel):
+    code: str
+    version: int
+    changed: bool

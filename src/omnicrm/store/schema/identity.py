@@ -1,0 +1,81 @@
+"""What identity resolution decides and why: merges with their evidence, manual link rules,
+the review queue of probable matches, and identifiers quarantined as shared or suspicious.
+
+Raw records are never rewritten by resolution; these tables (and the ``customer_id`` columns of
+orders, events and identifiers) are its whole output, so every decision can be explained and undone.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from omnicrm.store.schema.base import Base, BigId, UtcDateTime
+
+
+class Merge(Base):
+    """One profile absorbed into another; ``absorbed_id`` stays an alias of the survivor."""
+
+    __tablename__ = "identity_merges"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    survivor_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    absorbed_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    method: Mapped[str] = mapped_column(String(20))  # deterministic | probabilistic | manual
+    score: Mapped[float | None] = mapped_column(Float)
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    undone_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    undone_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class LinkRule(Base):
+    """A person's decision that outranks the matcher: two profiles are never / always one.
+
+    ``left_id < right_id`` so that a pair has one spelling.
+    """
+
+    __tablename__ = "identity_rules"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))  # never_link | always_link
+    left_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    right_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    reason: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (UniqueConstraint("kind", "left_id", "right_id"),)
+
+
+class ReviewItem(Base):
+    """A probable match the model was not sure enough to merge: a person decides."""
+
+    __tablename__ = "identity_review_queue"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    left_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    right_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    score: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), index=True)  # pending | approved | rejected
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    merge_id: Mapped[int | None] = mapped_column(ForeignKey("identity_merges.id"))
+
+    __table_args__ = (UniqueConstraint("left_id", "right_id"),)
+
+
+class QuarantinedIdentifier(Base):
+    """An identifier that names no single person (a family phone, a cashier's house card): it is
+    kept on the records that carried it but links nothing."""
+
+    __tablename__ = "quarantined_identifiers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(32))  # shared | house_card | conflict
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    detected_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (UniqueConstraint("kind", "value"), Index(None, "reason"))
