@@ -95,6 +95,126 @@ def _copy(engine: Engine, table: str, columns: list[str], rows: list[tuple]) -> 
         conn.execute(insert(tbl), [dict(zip(columns, row, strict=True)) for row in rows])
 
 
+def _generate_on_server(
+    engine: Engine,
+    members: int,
+    lots_per_member: int,
+    seed_id: int,
+    earned: datetime,
+    available: datetime,
+    expires: datetime,
+) -> None:
+    """PostgreSQL makes the rows itself (generate_series): no row crosses the wire."""
+    k = lots_per_member
+    statements = [
+        "INSERT INTO customers (id, created_at, source, source_key, first_name) "
+        "SELECT i, :earned, 'bench', i::text, 'M' || i FROM generate_series(1, :n) i",
+        "INSERT INTO identifiers (id, kind, value, customer_id, first_seen_at) "
+        "SELECT i, 'card', '2' || lpad(i::text, 12, '0'), i, :earned FROM generate_series(1, :n) i",
+        "INSERT INTO loyalty_accounts (id, customer_id, program_code, card_state, balance, debt, "
+        "level, stamps, referral_rewarded, created_at) "
+        "SELECT i, i, 'retail', 'active', :points * :k, 0, 'base', '{}', false, :earned "
+        "FROM generate_series(1, :n) i",
+        "INSERT INTO loyalty_lots (id, account_id, operation_id, rule, points, remaining, "
+        "earned_at, available_at, expires_at) "
+        "SELECT (i - 1) * :k + j, i, :seed, 'seed', :points, :points, :earned, :available, "
+        ":expires FROM generate_series(1, :n) i, generate_series(1, :k) j",
+        "INSERT INTO loyalty_entries "
+        "(id, account_id, operation_id, lot_id, kind, points, rule, at) "
+        "SELECT (i - 1) * :k + j, i, :seed, (i - 1) * :k + j, 'earn', :points, 'seed', :earned "
+        "FROM generate_series(1, :n) i, generate_series(1, :k) j",
+    ]
+    params = {
+        "n": members,
+        "k": k,
+        "seed": seed_id,
+        "points": SEED_POINTS,
+        "earned": earned,
+        "available": available,
+        "expires": expires,
+    }
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement), params)
+
+
+def _insert_in_chunks(
+    engine: Engine,
+    members: int,
+    lots_per_member: int,
+    seed_id: int,
+    earned: datetime,
+    available: datetime,
+    expires: datetime,
+) -> None:
+    """SQLite: executemany in chunks of ``CHUNK`` members."""
+    lot_id = 0
+    extra = (False, earned)
+    window = (earned, available, expires)
+    for start in range(1, members + 1, CHUNK):
+        ids = range(start, min(start + CHUNK, members + 1))
+        _copy(
+            engine,
+            "customers",
+            ["id", "created_at", "source", "source_key", "first_name"],
+            [(i, earned, "bench", str(i), f"M{i}") for i in ids],
+        )
+        _copy(
+            engine,
+            "identifiers",
+            ["id", "kind", "value", "customer_id", "first_seen_at"],
+            [(i, "card", card_number(i), i, earned) for i in ids],
+        )
+        _copy(
+            engine,
+            "loyalty_accounts",
+            [
+                "id",
+                "customer_id",
+                "program_code",
+                "card_state",
+                "balance",
+                "debt",
+                "level",
+                "stamps",
+                "referral_rewarded",
+                "created_at",
+            ],
+            [
+                (i, i, "retail", "active", SEED_POINTS * lots_per_member, 0, "base", {}, *extra)
+                for i in ids
+            ],
+        )
+        lots, entries = [], []
+        for i in ids:
+            for _ in range(lots_per_member):
+                lot_id += 1
+                lots.append((lot_id, i, seed_id, "seed", SEED_POINTS, SEED_POINTS, *window))
+                entries.append((lot_id, i, seed_id, lot_id, "earn", SEED_POINTS, "seed", earned))
+        _copy(
+            engine,
+            "loyalty_lots",
+            [
+                "id",
+                "account_id",
+                "operation_id",
+                "rule",
+                "points",
+                "remaining",
+                "earned_at",
+                "available_at",
+                "expires_at",
+            ],
+            lots,
+        )
+        _copy(
+            engine,
+            "loyalty_entries",
+            ["id", "account_id", "operation_id", "lot_id", "kind", "points", "rule", "at"],
+            entries,
+        )
+
+
 def populate(engine: Engine, members: int, lots_per_member: int = 1, expired: bool = False) -> None:
     """N members, each with a card, an account and ``lots_per_member`` lots of points (active,
     or already expired when ``expired``), consistent with the ledger (entries, balance)."""
@@ -119,96 +239,10 @@ def populate(engine: Engine, members: int, lots_per_member: int = 1, expired: bo
     available = earned + timedelta(days=14)
     expires = datetime(2024, 6, 1, tzinfo=UTC) if expired else datetime(2099, 1, 1, tzinfo=UTC)
     pg = engine.dialect.name == "postgresql"
-    ts = lambda d: d  # noqa: E731 (aware datetimes go through COPY and the ORM types alike)
-    empty = "{}" if pg else {}
-    lot_id = 0
-    for start in range(1, members + 1, CHUNK):
-        ids = range(start, min(start + CHUNK, members + 1))
-        _copy(
-            engine,
-            "customers",
-            ["id", "created_at", "source", "source_key", "first_name"],
-            [(i, ts(earned), "bench", str(i), f"M{i}") for i in ids],
-        )
-        _copy(
-            engine,
-            "identifiers",
-            ["id", "kind", "value", "customer_id", "first_seen_at"],
-            [(i, "card", card_number(i), i, ts(earned)) for i in ids],
-        )
-        _copy(
-            engine,
-            "loyalty_accounts",
-            [
-                "id",
-                "customer_id",
-                "program_code",
-                "card_state",
-                "balance",
-                "debt",
-                "level",
-                "stamps",
-                "referral_rewarded",
-                "created_at",
-            ],
-            [
-                (
-                    i,
-                    i,
-                    "retail",
-                    "active",
-                    SEED_POINTS * lots_per_member,
-                    0,
-                    "base",
-                    empty,
-                    False,
-                    ts(earned),
-                )
-                for i in ids
-            ],
-        )
-        lots, entries = [], []
-        for i in ids:
-            for _ in range(lots_per_member):
-                lot_id += 1
-                lots.append(
-                    (
-                        lot_id,
-                        i,
-                        seed_id,
-                        "seed",
-                        SEED_POINTS,
-                        SEED_POINTS,
-                        ts(earned),
-                        ts(available),
-                        ts(expires),
-                    )
-                )
-                entries.append(
-                    (lot_id, i, seed_id, lot_id, "earn", SEED_POINTS, "seed", ts(earned))
-                )
-        _copy(
-            engine,
-            "loyalty_lots",
-            [
-                "id",
-                "account_id",
-                "operation_id",
-                "rule",
-                "points",
-                "remaining",
-                "earned_at",
-                "available_at",
-                "expires_at",
-            ],
-            lots,
-        )
-        _copy(
-            engine,
-            "loyalty_entries",
-            ["id", "account_id", "operation_id", "lot_id", "kind", "points", "rule", "at"],
-            entries,
-        )
+    if pg:
+        _generate_on_server(engine, members, lots_per_member, seed_id, earned, available, expires)
+    else:
+        _insert_in_chunks(engine, members, lots_per_member, seed_id, earned, available, expires)
     if pg:
         with engine.begin() as conn:
             for table in (

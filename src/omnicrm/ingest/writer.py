@@ -371,7 +371,9 @@ def write_events(sink: Sink, events: Sequence[Event]) -> list[Outcome]:
 
 def write_members(sink: Sink, members: Sequence[Member]) -> list[Outcome]:
     """A customer per member, owning its identifiers unless another profile already owns one
-    (the first owner keeps it; resolving who is who is the identity stage's job)."""
+    (the first owner keeps it; resolving who is who is the identity stage's job). What each
+    member registered also goes to ``record_identifiers`` (``member``, the customer's id), so a
+    phone two family members share is seen on both."""
     outcomes, fresh, first = _fresh(sink, "customers", members)
     values = sorted({i.value for n in fresh for i in members[n].identifiers})
     owned = {
@@ -382,7 +384,7 @@ def write_members(sink: Sink, members: Sequence[Member]) -> list[Outcome]:
     }
     ids = sink.reserve_ids("customers", len(fresh))
     now = utcnow()
-    customer_rows, ident_rows, consent_rows = [], [], []
+    customer_rows, ident_rows, record_ident_rows, consent_rows = [], [], [], []
     for n, customer_id in zip(fresh, ids, strict=True):
         m = members[n]
         customer_rows.append(
@@ -405,10 +407,12 @@ def write_members(sink: Sink, members: Sequence[Member]) -> list[Outcome]:
             if (ident.kind, ident.value) not in owned:
                 owned.add((ident.kind, ident.value))
                 ident_rows.append((ident.kind, ident.value, customer_id, m.enrolled_at))
+        record_ident_rows.extend(_identifier_rows("member", customer_id, m.identifiers))
         consent_rows.extend((customer_id, c.channel, c.granted, c.at, m.source) for c in m.consents)
         outcomes[n] = Outcome("inserted", customer_id)
     sink.insert("customers", CUSTOMER_COLUMNS, customer_rows)
     sink.insert("identifiers", ("kind", "value", "customer_id", "first_seen_at"), ident_rows)
+    sink.insert("record_identifiers", RECORD_IDENT_COLUMNS, record_ident_rows)
     sink.insert(
         "consents", ("customer_id", "channel", "granted", "recorded_at", "source"), consent_rows
     )
