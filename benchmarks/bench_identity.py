@@ -1,20 +1,26 @@
-"""Identity resolution benchmark: quality against ground truth, and speed.
+"""Identity resolution benchmark: quality against ground truth, and speed, at a given scale.
 
-    python benchmarks/bench_identity.py --customers 2000
-    python benchmarks/bench_identity.py --data DIR --db URL     # reuse generated + imported data
+    python benchmarks/bench_identity.py --customers 2000              # generate + import + run
+    python benchmarks/bench_identity.py --data DIR --db URL           # reuse imported data
+    python benchmarks/bench_identity.py --data DIR --db URL --explain  # and break the errors down
 
 Scope of the quality figures: every record the ground truth assigns to a person (orders, events and
 loyalty members) that is attributable: it carries a usable identifier (not a masked phone, not a
 blocked placeholder) and either that identifier creates profiles (card, phone, e-mail, marketplace
 buyer), or the record is an order, or it shares a device / cookie / MAC with such a record.
 Anonymous receipts, sensor sightings and browsing never tied to a purchase or contact are out of
-scope: by policy they stay anonymous. Pairwise
-precision / recall / F1 count pairs of in-scope records put in one profile; a record left without
-a profile is a profile of its own.
+scope: by policy they stay anonymous. Pairwise precision / recall / F1 count pairs of in-scope
+records put in one profile; a record left without a profile is a profile of its own. An
+over-merged profile holds in-scope records of more than one true person.
+
+Each run starts from the imported state's decisions: earlier probabilistic rules and review items
+are removed first, so the deterministic figures are the deterministic stage's alone, and the
+probabilistic stage is scored on top of them (its own precision: of the record pairs it added, the
+share that are one person).
 """
 
 import argparse
-import csv
+import os
 import resource
 import statistics
 import sys
@@ -40,11 +46,22 @@ RECORDS = pa.schema(
         ("profile", pa.int64()),
     ]
 )
+IDENTS = pa.schema([("node", pa.string()), ("kind", pa.string()), ("value", pa.string())])
+
+
+def _load() -> str:
+    return "load average %.2f %.2f %.2f" % os.getloadavg()
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _prepare(args: argparse.Namespace) -> tuple[Engine, Path]:
     if args.data:
-        return make_engine(args.db), Path(args.data)
+        engine = make_engine(args.db)
+        upgrade(engine)
+        return engine, Path(args.data)
     from omnicrm.ingest.bulk import import_directory
     from omnicrm.synth import generate
 
@@ -58,48 +75,36 @@ def _prepare(args: argparse.Namespace) -> tuple[Engine, Path]:
     return engine, work / "data"
 
 
-def _backfill_member_identifiers(engine: Engine, data: Path) -> int:
-    """Stopgap until ingest records what each member registered in ``record_identifiers``
-    (record_type 'member'): today it keeps only the first owner of a value in ``identifiers``, so a
-    family phone's second member loses it. Reads the registry export with ingest's normalisers."""
-    from omnicrm.identity.normalize import normalize
-
+def _reset_decisions(engine: Engine) -> None:
+    """Forget what an earlier probabilistic run decided (its always-link rules and review items),
+    so that a reused store is scored as if freshly imported."""
     with engine.begin() as conn:
-        if conn.execute(
-            text("SELECT 1 FROM record_identifiers WHERE record_type = 'member' LIMIT 1")
-        ).first():
-            return 0
-        ids = dict(
-            conn.execute(
-                text("SELECT source_key, id FROM customers WHERE source = 'members'")
-            ).all()
-        )
-        rows = []
-        with open(data / "loyalty_members.csv", newline="", encoding="utf-8") as f:
-            for rec in csv.DictReader(f):
-                for kind, column in (("card", "card_no"), ("phone", "phone"), ("email", "email")):
-                    try:
-                        value = normalize(kind, rec[column]) if rec[column] else None
-                    except ValueError:
-                        value = None
-                    customer = ids.get(rec["card_no"])
-                    if value and customer:
-                        rows.append({"t": "member", "i": customer, "k": kind, "v": value})
-        if rows:
-            conn.execute(
-                text(
-                    """INSERT INTO record_identifiers (record_type, record_id, kind, value)
-                       VALUES (:t, :i, :k, :v)"""
-                ),
-                rows,
+        conn.execute(text("DELETE FROM identity_review_queue"))
+        conn.execute(
+            text(
+                "DELETE FROM identity_rules WHERE kind = 'always_link' "
+                "AND reason LIKE 'probabilistic%'"
             )
-    return len(rows)
+        )
 
 
-def _assignments(engine: Engine) -> pa.Table:
-    """Every record with its profile (resolved through aliases) and whether it is in scope."""
+def _scale(engine: Engine) -> dict:
     with engine.connect() as conn:
-        live = """(SELECT c.id, coalesce(c.merged_into_id, c.id) AS live FROM customers c)"""
+        return {
+            name: conn.execute(text(sql)).scalar_one()
+            for name, sql in (
+                ("members", "SELECT count(*) FROM customers WHERE source = 'members'"),
+                ("orders", "SELECT count(*) FROM orders"),
+                ("events", "SELECT count(*) FROM events"),
+                ("record_identifiers", "SELECT count(*) FROM record_identifiers"),
+            )
+        }
+
+
+def _assignments(engine: Engine) -> tuple[pa.Table, pa.Table]:
+    """Every record with its live profile, and every usable identifier each record carried."""
+    with engine.connect() as conn:
+        live = "(SELECT c.id, coalesce(c.merged_into_id, c.id) AS live FROM customers c)"
         rows = read_table(
             conn,
             f"""SELECT o.source, o.source_key, 'order:' || o.id, l.live FROM orders o
@@ -110,93 +115,139 @@ def _assignments(engine: Engine) -> pa.Table:
                 FROM customers c JOIN {live} l ON l.id = c.id WHERE c.source <> 'identity'""",
             RECORDS,
         )
-        idents = conn.execute(
-            text("SELECT record_type || ':' || record_id, kind, value FROM record_identifiers")
-        ).all()
-    usable = [
-        (node, kind, value) for node, kind, value in idents
-        if (links_alone(kind) or links_corroborated(kind)) and not is_blocked(kind, value)
-    ]  # fmt: skip
-    nodes = {n for n, _, _ in usable}
-    rows = rows.append_column(
-        "in_scope", pa.array([n in nodes for n in rows.column("node").to_pylist()])
-    )
-    return rows, pa.table(
-        {
-            "node": [u[0] for u in usable],
-            "kind": [u[1] for u in usable],
-            "value": [u[2] for u in usable],
-        }
-    )
-
-
-def score(engine: Engine, truth: Path) -> dict:
-    """Pairwise precision / recall / F1 and over-merged profiles against ground truth."""
+        idents = read_table(
+            conn,
+            """SELECT CASE WHEN record_type = 'member' THEN 'customer' ELSE record_type END
+                      || ':' || record_id, kind, value FROM record_identifiers
+               WHERE record_type IN ('order', 'event', 'member', 'customer')""",
+            IDENTS,
+        )
+    kinds = [k for k in POLICIES if links_alone(k) or links_corroborated(k)]
     db = duckdb.connect()
-    rows, idents = _assignments(engine)
-    db.register("a", rows)
-    db.register("ri", idents)
-    db.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{truth}', all_varchar=true)")
-    db.execute(
-        """CREATE TABLE base AS
-           SELECT a.node, a.source, coalesce(a.profile::VARCHAR, a.node) AS pred,
-                  t.person_id AS person
-           FROM a JOIN t USING (source, source_key) WHERE a.in_scope"""
-    )
-    # Attributable: the record carries an identifier that creates a profile (card, phone, e-mail,
-    # marketplace buyer), or is an order, or shares a device / cookie / MAC with such a record.
-    # Browsing on a cookie never seen with a purchase or a contact stays anonymous by design.
-    strong = ",".join(f"'{k}'" for k, p in POLICIES.items() if p.creates is Creates.ALWAYS)
-    db.execute(
-        f"""CREATE TABLE anchor AS SELECT DISTINCT node FROM base
-            WHERE node LIKE 'order:%' OR node IN (SELECT node FROM ri WHERE kind IN ({strong}))"""
-    )
-    db.execute(
-        """CREATE TABLE s AS SELECT * FROM base WHERE node IN (SELECT node FROM anchor)
-           OR node IN (SELECT r1.node FROM ri r1 JOIN ri r2 USING (kind, value)
-                       WHERE r2.node IN (SELECT node FROM anchor))"""
-    )
+    db.register("i", idents)
+    idents = db.execute(
+        "SELECT DISTINCT node, kind, value FROM i WHERE kind IN (SELECT unnest(?))", [kinds]
+    ).to_arrow_table()
+    keep = [
+        not is_blocked(k, v)
+        for k, v in zip(*idents.select(["kind", "value"]).to_pydict().values(), strict=True)
+    ]
+    return rows, idents.filter(pa.array(keep))
 
-    def pairs(cols: str) -> str:
-        """Pairs of records that share ``cols`` (n records in a group make n(n-1)/2 pairs)."""
-        return (
-            "SELECT coalesce(sum(n * (n - 1) / 2), 0) "
-            f"FROM (SELECT count(*) n FROM s GROUP BY {cols})"
+
+class Scorer:
+    """The ground truth joined once; each stage's assignments scored against it."""
+
+    def __init__(self, truth: Path) -> None:
+        self.db = duckdb.connect()
+        self.db.execute(
+            f"CREATE TABLE t AS SELECT * FROM read_csv('{truth}', all_varchar=true, header=true)"
         )
 
-    tp = db.execute(pairs("pred, person")).fetchone()[0]
-    pred = db.execute(pairs("pred")).fetchone()[0]
-    true = db.execute(pairs("person")).fetchone()[0]
-    over = db.execute(
-        "SELECT count(*) FROM (SELECT pred FROM s GROUP BY pred HAVING count(DISTINCT person) > 1)"
-    ).fetchone()[0]
-    records = db.execute("SELECT count(*) FROM s").fetchone()[0]
-    precision = tp / pred if pred else 1.0
-    recall = tp / true if true else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
-        "records_in_scope": records,
-        "precision": round(precision, 4),
-        "recall": round(recall, 4),
-        "f1": round(f1, 4),
-        "over_merged_profiles": over,
-        "true_pairs": int(true),
-        "predicted_pairs": int(pred),
-    }
+    def snapshot(self, engine: Engine) -> None:
+        rows, idents = _assignments(engine)
+        db = self.db
+        db.register("a", rows)
+        db.register("ri", idents)
+        db.execute(
+            """CREATE OR REPLACE TABLE base AS
+               SELECT a.node, a.source, coalesce(a.profile::VARCHAR, a.node) AS pred,
+                      t.person_id AS person
+               FROM a JOIN t USING (source, source_key)
+               WHERE a.node IN (SELECT node FROM ri)"""
+        )
+        strong = [k for k, p in POLICIES.items() if p.creates is Creates.ALWAYS]
+        db.execute(
+            """CREATE OR REPLACE TABLE anchor AS SELECT DISTINCT node FROM base
+               WHERE node LIKE 'order:%'
+                  OR node IN (SELECT node FROM ri WHERE kind IN (SELECT unnest(?)))""",
+            [strong],
+        )
+        db.execute(
+            """CREATE OR REPLACE TABLE s AS SELECT * FROM base
+               WHERE node IN (SELECT node FROM anchor)
+                  OR node IN (SELECT r1.node FROM ri r1 JOIN ri r2 USING (kind, value)
+                              JOIN anchor ON anchor.node = r2.node)"""
+        )
+
+    def score(self) -> dict:
+        db = self.db
+
+        def pairs(cols: str) -> int:
+            return int(
+                db.execute(
+                    "SELECT coalesce(sum(n * (n - 1) / 2), 0) "
+                    f"FROM (SELECT count(*) n FROM s GROUP BY {cols})"
+                ).fetchone()[0]  # type: ignore[index]
+            )
+
+        tp, pred, true = pairs("pred, person"), pairs("pred"), pairs("person")
+        over = db.execute(
+            "SELECT count(*) FROM (SELECT pred FROM s GROUP BY pred "
+            "HAVING count(DISTINCT person) > 1)"
+        ).fetchone()[0]  # type: ignore[index]
+        profiles = db.execute("SELECT count(DISTINCT pred) FROM s").fetchone()[0]  # type: ignore[index]
+        precision = tp / pred if pred else 1.0
+        recall = tp / true if true else 1.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return {
+            "records_in_scope": db.execute("SELECT count(*) FROM s").fetchone()[0],  # type: ignore[index]
+            "profiles": profiles,
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "f1": round(f1, 4),
+            "over_merged_profiles": over,
+            "true_pairs": true,
+            "predicted_pairs": pred,
+            "correct_pairs": tp,
+        }
+
+    def explain(self, top: int = 12) -> None:
+        """Where the wrong and the missing pairs are: by the sources of the records involved."""
+        db = self.db
+        db.execute(
+            """CREATE OR REPLACE TABLE frag AS
+               SELECT person, pred, count(*) AS n,
+                      list(DISTINCT source ORDER BY source) AS sources,
+                      pred LIKE '%:%' AS unattached FROM s GROUP BY person, pred"""
+        )
+        print("  over-merged: sources of the minority records (records, profiles)")
+        for row in db.execute(
+            """WITH main AS (SELECT pred, arg_max(person, n) AS person FROM frag
+                             GROUP BY pred HAVING count(*) > 1)
+               SELECT f.sources, sum(f.n), count(DISTINCT f.pred) FROM frag f JOIN main m
+               USING (pred) WHERE f.person <> m.person GROUP BY ALL ORDER BY 2 DESC LIMIT ?""",
+            [top],
+        ).fetchall():
+            print("   ", row)
+        print("  missed pairs: fragments of a person outside its largest profile")
+        print("    (sources, unattached, fragments, pairs lost)")
+        for row in db.execute(
+            """WITH x AS (SELECT *, n * (sum(n) OVER (PARTITION BY person) - n) AS lost,
+                                 row_number() OVER (PARTITION BY person ORDER BY n DESC, pred)
+                                   AS rank FROM frag)
+               SELECT sources, unattached, count(*), sum(lost) / 2 FROM x
+               WHERE rank > 1 GROUP BY ALL ORDER BY 4 DESC LIMIT ?""",
+            [top],
+        ).fetchall():
+            print("   ", row)
 
 
 def _incremental_latency(engine: Engine, n: int) -> tuple[float, float]:
-    """p50 / p99 of resolving one existing order again (the streaming path, one transaction
-    each)."""
+    """p50 / p99 of resolving one order again (the streaming path, one transaction each), over
+    orders spread across the whole store."""
     from omnicrm.identity.incremental import resolve_record
 
     with engine.connect() as conn:
+        top = conn.execute(text("SELECT max(id) FROM orders")).scalar_one() or 0
+        step = max(1, top // max(n, 1))
         ids = [
             r[0]
             for r in conn.execute(
                 text(
-                    f"""SELECT record_id FROM record_identifiers WHERE record_type = 'order'
-                        GROUP BY record_id ORDER BY record_id LIMIT {n}"""
+                    f"""SELECT DISTINCT record_id FROM record_identifiers
+                        WHERE record_type = 'order' AND record_id % {step} = 0
+                        ORDER BY record_id LIMIT {n}"""
                 )
             )
         ]
@@ -224,38 +275,62 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", help="database URL holding DIR already imported")
     parser.add_argument("--incremental", type=int, default=300, help="records timed one by one")
     parser.add_argument("--no-probabilistic", action="store_true")
+    parser.add_argument("--no-score", action="store_true", help="speed only (no ground truth)")
+    parser.add_argument("--explain", action="store_true", help="break the errors down")
     args = parser.parse_args(argv)
     engine, data = _prepare(args)
-    truth = data / "ground_truth.csv"
-    print(f"member identifiers backfilled: {_backfill_member_identifiers(engine, data)}")
-    print(__doc__.split("\n\n")[2].replace("\n", " "))
+    _reset_decisions(engine)
+    scale = _scale(engine)
+    print(f"scale: {scale} ({engine.dialect.name}); {_load()}")
+    print("scope:", " ".join(__doc__.split("\n\n")[2].split()))
+    scorer = None if args.no_score else Scorer(data / "ground_truth.csv")
 
     t = time.perf_counter()
     det = resolve_all(engine, probabilistic=False)
     det_s = time.perf_counter() - t
-    det_score = score(engine, truth)
-    print(f"deterministic: {det_s:.1f}s {det.seconds} -> {det_score}")
+    print(
+        f"bulk deterministic: {det_s:.1f}s {det.seconds}; records {det.records:,}, "
+        f"quarantined {det.quarantined:,}; peak RSS {_peak_mb():.0f} MB; {_load()}"
+    )
+    det_score = None
+    if scorer:
+        scorer.snapshot(engine)
+        det_score = scorer.score()
+        print(f"  deterministic quality: {det_score}")
+        if args.explain:
+            scorer.explain()
     if not args.no_probabilistic:
         from omnicrm.identity.probabilistic import match_profiles
 
         t = time.perf_counter()
         outcome = match_profiles(engine)
         prob_s = time.perf_counter() - t
-        prob_score = score(engine, truth)
-        added = prob_score["predicted_pairs"] - det_score["predicted_pairs"]
-        gained = round(
-            prob_score["recall"] * prob_score["true_pairs"]
-            - det_score["recall"] * det_score["true_pairs"]
-        )
-        stage_precision = round(gained / added, 4) if added else 1.0
         print(
-            f"probabilistic: {prob_s:.1f}s merged={outcome.merged} queued={outcome.queued} -> "
-            f"{prob_score}; pairs added={added}, of them correct={gained} "
-            f"(stage precision {stage_precision})"
+            f"bulk probabilistic: {prob_s:.1f}s {outcome.seconds}; compared {outcome.compared:,}, "
+            f"merged {outcome.merged:,}, queued for review {outcome.queued:,}; "
+            f"peak RSS {_peak_mb():.0f} MB; {_load()}"
         )
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        if scorer and det_score:
+            scorer.snapshot(engine)
+            prob_score = scorer.score()
+            added = prob_score["predicted_pairs"] - det_score["predicted_pairs"]
+            gained = prob_score["correct_pairs"] - det_score["correct_pairs"]
+            stage = round(gained / added, 4) if added else 1.0
+            print(f"  deterministic + probabilistic quality: {prob_score}")
+            print(
+                f"  probabilistic stage alone: pairs added {added:,}, correct {gained:,} "
+                f"(stage precision {stage}), over-merged profiles added "
+                f"{prob_score['over_merged_profiles'] - det_score['over_merged_profiles']}"
+            )
+            if args.explain:
+                scorer.explain()
     p50, p99 = _incremental_latency(engine, args.incremental)
-    print(f"peak RSS {peak:.0f} MB; incremental resolve_record p50 {p50:.2f} ms, p99 {p99:.2f} ms")
+    print(
+        f"incremental resolve_record ({args.incremental} orders, store of "
+        f"{scale['record_identifiers']:,} record identifiers): p50 {p50:.2f} ms, "
+        f"p99 {p99:.2f} ms; {_load()}"
+    )
+    print(f"peak RSS {_peak_mb():.0f} MB")
     return 0
 
 

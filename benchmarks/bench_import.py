@@ -5,10 +5,11 @@
 
 Prints order lines/s, records/s, seconds per source and peak RSS, and the database's own limit for
 the same order-line rows (executemany on SQLite, COPY on PostgreSQL, into a scratch table), so the
-ratio shows how much of the time is ours.
+ratio shows how much of the time is ours; and the load averages, as other jobs share the cores.
 """
 
 import argparse
+import os
 import resource
 import tempfile
 import time
@@ -99,12 +100,14 @@ def main() -> None:
             generate(data, customers=args.customers, seed=42, fmt=args.fmt)
             print(f"generated {args.customers:,} customers in {time.perf_counter() - started:.1f}s")
         engine, drop = fresh_database(args.db, args.pg_url, workdir)
+        load_before = os.getloadavg()
         try:
             started = time.perf_counter()
             report = import_directory(engine, data)
             elapsed = time.perf_counter() - started
             peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             children_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            load_after = os.getloadavg()
             raw = raw_insert_rate(engine)
         finally:
             drop()
@@ -118,6 +121,7 @@ def main() -> None:
             print(
                 f"{name:<12} {c.records:>10,} {c.inserted:>10,} {c.rejected:>9,} {c.lines:>10,}"
                 f" {c.seconds:>8.2f}"
+                + (f" {c.lines / c.seconds:>10,.0f} lines/s" if c.lines and c.seconds else "")
             )
     orders = [report.sources[s] for s in ORDER_SOURCES if s in report.sources]
     order_lines = sum(c.lines for c in orders)
@@ -134,6 +138,11 @@ def main() -> None:
         f"peak RSS         {peak_mib:,.0f} MiB (import), {children_mib:,.0f} MiB (largest worker)"
     )
     print(f"rejected         {total.rejected:,}")
+    print(
+        "load average     "
+        + " -> ".join(" ".join(f"{x:.2f}" for x in load) for load in (load_before, load_after))
+        + f" (1/5/15 min, before -> after; {os.cpu_count()} cores, shared)"
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
@@ -80,3 +81,14 @@ def sqlite_engine(tmp_path: Path, sqlite_template: Path) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{path}")
     yield engine
     engine.dispose()
+
+
+def api_client(engine: Engine, scopes: tuple[str, ...] = ("*",)) -> TestClient:
+    """A client of the whole app carrying a fresh API key with ``scopes`` (all by default)."""
+    from omnicrm.access.keys import create_key
+    from omnicrm.api.app import create_app
+    from omnicrm.store.db import unit_of_work
+
+    with unit_of_work(engine) as session:
+        secret = create_key(session, f"test-{uuid.uuid4().hex[:8]}", list(scopes))
+    return TestClient(create_app(engine), headers={"X-API-Key": secret})

@@ -9,6 +9,7 @@ from omnicrm.identity.command import app as identity_app
 from omnicrm.ingest.command import import_data
 from omnicrm.loyalty.command import app as loyalty_app
 from omnicrm.synth.command import synth
+from omnicrm.web.command import app as web_app
 
 app = typer.Typer(
     help="omnicrm: omnichannel CRM and loyalty for retail chains.", no_args_is_help=True
@@ -22,6 +23,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(identity_app, name="identity")
 app.add_typer(loyalty_app, name="loyalty")
+app.add_typer(web_app, name="web")
 
 DbUrl = Annotated[
     str | None,
@@ -97,8 +99,12 @@ def demo(
     ] = False,
 ) -> None:
     """Generate demo data, import it and start the API on http://127.0.0.1:PORT."""
+    from omnicrm.access.keys import rotate_key
+    from omnicrm.identity.resolve import resolve_all
     from omnicrm.ingest.bulk import import_directory
+    from omnicrm.store.db import unit_of_work
     from omnicrm.synth import generate
+    from omnicrm.web.demo import ensure_demo_users
 
     engine = _engine(db)
     if not (data_dir / "manifest.json").exists():
@@ -106,6 +112,13 @@ def demo(
         generate(data_dir, customers=customers, seed=42)
     typer.echo("importing demo data")
     import_directory(engine, data_dir)
+    typer.echo("resolving customer identities")
+    resolve_all(engine)
+    for login in ensure_demo_users(engine):
+        typer.echo(f"  sign in: {login}")
+    with unit_of_work(engine) as session:
+        secret = rotate_key(session, "demo", ["*"])
+    typer.echo(f"  API key (X-API-Key header, all scopes): {secret}")
     if not no_serve:
         typer.echo(f"omnicrm is at http://127.0.0.1:{port} (API docs at /docs)")
         serve(db=db, port=port)

@@ -1,7 +1,7 @@
 import pytest
 from sqlalchemy import Engine, select
 
-from omnicrm.access.keys import authenticate, create_key, revoke_key
+from omnicrm.access.keys import authenticate, create_key, revoke_key, rotate_key
 from omnicrm.core.errors import Conflict, Forbidden, Unauthorized
 from omnicrm.store.db import read_session, unit_of_work
 from omnicrm.store.schema import ApiKey
@@ -44,3 +44,16 @@ def test_missing_unknown_and_revoked_keys_are_refused(engine: Engine) -> None:
         revoke_key(session, "app")
     with read_session(engine) as session, pytest.raises(Unauthorized, match="revoked"):
         authenticate(session, secret)
+
+
+def test_rotation_replaces_the_secret_and_revives_a_revoked_key(engine: Engine) -> None:
+    with unit_of_work(engine) as session:
+        old = create_key(session, "demo", ["customers:read"])
+        revoke_key(session, "demo")
+        new = rotate_key(session, "demo", ["*"])
+        fresh = rotate_key(session, "other", ["ingest:web"])
+    with read_session(engine) as session:
+        assert authenticate(session, new).allows("identity:manage")
+        assert authenticate(session, fresh).name == "other"
+        with pytest.raises(Unauthorized):
+            authenticate(session, old)

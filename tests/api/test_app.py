@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from conftest import api_client
 from omnicrm.api.app import create_app
 from omnicrm.store.db import unit_of_work
 from omnicrm.store.schema import Consent, Customer, Identifier
@@ -14,7 +15,7 @@ from omnicrm.store.schema import Consent, Customer, Identifier
 
 @pytest.fixture
 def client(engine: Engine) -> TestClient:
-    return TestClient(create_app(engine))
+    return api_client(engine)
 
 
 def test_docs_render_from_local_assets_only(client: TestClient) -> None:
@@ -84,3 +85,13 @@ def test_customers_are_listed_and_shown_with_identifiers_and_consents(
         {"channel": "sms", "granted": False, "recorded_at": "2025-06-01T00:00:00Z"}
     ]
     assert client.get("/api/v1/customers").json()["total"] == 2
+
+
+def test_customer_data_needs_a_key_with_the_right_scope(engine: Engine) -> None:
+    anonymous = TestClient(create_app(engine))
+    assert anonymous.get("/api/v1/customers").json()["error"]["code"] == "unauthorized"
+    till_only = api_client(engine, ("till:*",))
+    refused = till_only.get("/api/v1/customers")
+    assert refused.status_code == 403
+    assert "customers:read" in refused.json()["error"]["message"]
+    assert api_client(engine, ("customers:read",)).get("/api/v1/customers").status_code == 200

@@ -10,8 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from conftest import BACKENDS, _truncate_all
-from omnicrm.api.app import create_app
+from conftest import BACKENDS, _truncate_all, api_client
 from omnicrm.identity.resolve import resolve_all
 from omnicrm.ingest.bulk import import_directory
 from omnicrm.store.db import make_engine, read_session
@@ -48,7 +47,7 @@ def demo(
 
 @pytest.fixture(scope="module")
 def client(demo: Engine) -> TestClient:
-    return TestClient(create_app(demo))
+    return api_client(demo)
 
 
 def _omnichannel_customer(engine: Engine) -> int:

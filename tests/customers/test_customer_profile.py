@@ -4,11 +4,10 @@ its parts and returns, the merges that formed the profile, paged events and a bo
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from shop import T0, Shop, day
 from sqlalchemy import Engine
 
-from omnicrm.api.app import create_app
+from conftest import api_client
 from omnicrm.identity.merge import merge_profiles
 from omnicrm.store.db import unit_of_work
 from omnicrm.store.schema import Identifier, RecordIdentifier
@@ -54,7 +53,7 @@ SPELLINGS = [
 
 
 def test_search_finds_the_live_profile(engine: Engine, anna: dict) -> None:
-    client = TestClient(create_app(engine))
+    client = api_client(engine)
     found = {q: client.get(API, params={"q": q}).json() for q, _ in SPELLINGS}
     assert {q: page["matched_by"] for q, page in found.items()} == dict(SPELLINGS)
     assert {q: [c["id"] for c in page["items"]] for q, page in found.items()} == {
@@ -63,7 +62,7 @@ def test_search_finds_the_live_profile(engine: Engine, anna: dict) -> None:
 
 
 def test_search_without_a_match_and_a_listing(engine: Engine, anna: dict) -> None:
-    client = TestClient(create_app(engine))
+    client = api_client(engine)
     assert client.get(API, params={"q": "+79990001122"}).json()["total"] == 0
     assert client.get(API, params={"q": "Петров"}).json()["total"] == 0
     assert client.get(API, params={"q": "%"}).json()["total"] == 0  # no wildcards from users
@@ -71,7 +70,7 @@ def test_search_without_a_match_and_a_listing(engine: Engine, anna: dict) -> Non
 
 
 def test_profile_and_one_order_history(engine: Engine, anna: dict) -> None:
-    client = TestClient(create_app(engine))
+    client = api_client(engine)
     profile = client.get(f"{API}/{anna['dup']}").json()
     assert profile["id"] == anna["anna"]
     assert profile["merged_ids"] == [anna["dup"]]
@@ -104,7 +103,7 @@ def test_profile_and_one_order_history(engine: Engine, anna: dict) -> None:
 
 
 def test_merges_events_and_journey_are_bounded(engine: Engine, anna: dict) -> None:
-    client = TestClient(create_app(engine))
+    client = api_client(engine)
     (merge,) = client.get(f"{API}/{anna['dup']}/merges").json()
     assert merge["id"] == anna["merge"]
     assert merge["evidence"] == {"by": "test"}

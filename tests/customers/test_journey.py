@@ -4,13 +4,12 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "identity"))
 from identity_store import StoreBuilder
 
-from omnicrm.api.app import create_app
+from conftest import api_client
 from omnicrm.identity.resolve import resolve_all
 from omnicrm.store.db import unit_of_work
 
@@ -33,7 +32,7 @@ def test_profile_journey_and_identity_endpoints(engine: Engine) -> None:
         b.order(("email", "anna@mail.ru"), ("cookie", "c9"), channel="web")
         b.order(("card", "2000000000031"), channel="pos")
     resolve_all(engine)
-    client = TestClient(create_app(engine))
+    client = api_client(engine)
     profile = client.get(f"/api/v1/customers/{dup}").json()
     assert profile["id"] == anna
     assert {c["channel"]: c["granted"] for c in profile["consents"]} == {

@@ -1,10 +1,9 @@
 """Aggregated journeys on a hand-made shop whose answer is known, on both backends."""
 
-from fastapi.testclient import TestClient
 from shop import Shop, day
 from sqlalchemy import Engine
 
-from omnicrm.api.app import create_app
+from conftest import api_client
 from omnicrm.customers.paths import PathQuery, journey_paths
 from omnicrm.store.db import read_session, unit_of_work
 
@@ -42,7 +41,7 @@ def _paths(stage: dict) -> dict[str, tuple[int, float]]:
 
 def test_paths_and_cross_channel_cases(engine: Engine) -> None:
     _four_customers(engine)
-    answer = TestClient(create_app(engine)).get("/api/v1/journeys/paths").json()
+    answer = api_client(engine).get("/api/v1/journeys/paths").json()
     first, repeat = answer["first_purchase"], answer["repeat_purchase"]
     assert (first["purchases"], first["multichannel"]) == (4, 2)
     assert list(_paths(first).items()) == [

@@ -3,11 +3,10 @@ loyalty cards report, on both backends."""
 
 from datetime import date, timedelta
 
-from fastapi.testclient import TestClient
 from identity_store import T0, StoreBuilder
 from sqlalchemy import Engine, select
 
-from omnicrm.api.app import create_app
+from conftest import api_client
 from omnicrm.identity.resolve import resolve_all
 from omnicrm.store.db import unit_of_work
 from omnicrm.store.schema import LinkRule, ReviewItem
@@ -33,7 +32,7 @@ def _queue(engine: Engine) -> dict[str, int]:
 
 def test_review_queue_approve_and_reject(engine: Engine) -> None:
     ids = _queue(engine)
-    client = TestClient(create_app(engine))
+    client = api_client(engine)
     queue = client.get(f"{API}/review").json()
     assert [(i["score"], i["status"]) for i in queue] == [
         (0.9, "pending"),
@@ -71,7 +70,7 @@ def test_review_queue_approve_and_reject(engine: Engine) -> None:
 
 def test_unmerge_through_http(engine: Engine) -> None:
     ids = _queue(engine)
-    client = TestClient(create_app(engine))
+    client = api_client(engine)
     item = client.get(f"{API}/review").json()[1]
     merge_id = client.post(f"{API}/review/{item['id']}/approve").json()["merge_id"]
     preview = client.get(f"{API}/merges/{merge_id}/unmerge-preview").json()
@@ -100,7 +99,7 @@ def test_cards_report(engine: Engine) -> None:
             b.order(("card", house), ("email", f"p{i}@mail.ru"), at=T0 + timedelta(minutes=i))
         b.order(("card", "2000000000017"), channel="pos")
     resolve_all(engine)
-    report = TestClient(create_app(engine)).get(f"{API}/cards").json()
+    report = api_client(engine).get(f"{API}/cards").json()
     (dup,) = report["duplicates"]
     assert (dup["card"], dup["duplicate_card"]) == ("2000000000017", "2100000000014")
     assert (dup["customer_id"], dup["duplicate_customer_id"]) == (first, second)

@@ -1,11 +1,21 @@
-"""Identifier policies and name canonicalisation: pure rules, no database."""
+"""Identifier policies, house card evidence and name canonicalisation: pure rules, no database."""
 
 from datetime import date
 
+import pyarrow as pa
 import pytest
 
+from omnicrm.identity.partition import LINKS_SCHEMA, STORES_SCHEMA, ResolutionInput, partition
 from omnicrm.identity.person import PersonFacts, clearly_different, clearly_same
-from omnicrm.identity.policy import creates_profile, is_blocked, links_alone, links_corroborated
+from omnicrm.identity.policy import (
+    POLICIES,
+    creates_profile,
+    is_blocked,
+    is_registry_house_card,
+    links_alone,
+    links_corroborated,
+    non_person_name,
+)
 from omnicrm.identity.translit import canonical_name, split_full_name
 
 
@@ -84,3 +94,57 @@ def test_clearly_different_people() -> None:
     assert not clearly_different(anna, PersonFacts())  # no data is no evidence
     assert clearly_same(anna, PersonFacts("Anna", "Ivanova", date(1990, 1, 2)))
     assert not clearly_same(anna, PersonFacts("Anna", "Ivanova"))
+
+
+def test_typos_inside_one_script_are_not_different_people() -> None:
+    timur = PersonFacts("Тимур", "Наумов")
+    assert not clearly_different(timur, PersonFacts("Тиумр", "Нумов"))  # two slips
+    assert not clearly_different(PersonFacts("Диана", "Елисеева"), PersonFacts("Динаа", "Елисееав"))
+    assert not clearly_different(PersonFacts("Арсений", "Титов"), PersonFacts("Арсений", "Ттиов"))
+    assert clearly_different(timur, PersonFacts("Тамара", "Наумова"))
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "expected"),
+    [
+        ("Карта", "Магазин S001", True),
+        ("Касса", "3", True),
+        ("Guest", "Card", True),
+        ("Анна", "Иванова", False),
+        ("Anna", "Ivanova", False),
+        (None, None, False),
+    ],
+)
+def test_non_person_names(first: str | None, last: str | None, expected: bool) -> None:
+    assert non_person_name(first, last) is expected
+
+
+def test_registry_house_card_needs_a_non_person_name_and_no_personal_data() -> None:
+    assert is_registry_house_card("Карта", "Магазин S001", has_contact=False, has_birth_date=False)
+    # a member who typed a digit into her name but gave a phone is still a member
+    assert not is_registry_house_card("Анна2", "Иванова", has_contact=True, has_birth_date=False)
+    assert not is_registry_house_card("Анна", "Иванова", has_contact=False, has_birth_date=False)
+
+
+def test_store_share_finds_a_till_card_a_daily_limit_cannot_see() -> None:
+    """Ten receipts a day never happen at a quiet store, but 60 of its 1,000 receipts on one card
+    over a year do; 60 of a busy store's 10,000 is a regular. Pure ``partition`` on Arrow input."""
+    card = POLICIES["card"]
+    assert card.min_store_receipts == 50
+    days = [f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}" for i in range(60)]
+    links = pa.table(
+        {
+            "node_type": ["order"] * 120,
+            "node_id": list(range(1, 121)),
+            "kind": ["card"] * 120,
+            "value": ["2500000000019"] * 60 + ["2000000000017"] * 60,
+            "day": days * 2,
+            "place": [1] * 60 + [2] * 60,
+        },
+        schema=LINKS_SCHEMA,
+    )
+    stores = pa.table({"place": [1, 2], "receipts": [1000, 10_000]}, schema=STORES_SCHEMA)
+    part = partition(ResolutionInput(links=links, people={}, stores=stores))
+    (house,) = part.quarantine
+    assert (house.kind, house.value, house.reason) == ("card", "2500000000019", "house_card")
+    assert house.evidence == {"store": 1, "orders": 60, "store_orders": 1000}

@@ -134,6 +134,38 @@ def test_house_card_is_detected_by_usage(engine: Engine) -> None:
     assert len(owners) == 9  # nine strangers, not one profile
 
 
+def test_house_card_is_detected_from_the_registry(engine: Engine) -> None:
+    """Three receipts are too few for any usage rule; the registry record says it all: no
+    person's name and no personal data."""
+    house = "2500000000026"
+    with unit_of_work(engine) as s:
+        b = StoreBuilder(s)
+        card_owner = b.member(house, "Карта", "Магазин S001")
+        buyers = [
+            b.order(("card", house), ("email", f"p{i}@mail.ru"), channel="pos") for i in range(3)
+        ]
+    resolve_all(engine, probabilistic=False)
+    with unit_of_work(engine) as s:
+        q = s.scalars(select(QuarantinedIdentifier)).one()
+        assert (q.value, q.reason) == (house, "house_card")
+        assert q.evidence == {"registry_name": "Карта Магазин S001", "member": card_owner}
+        owners = {s.get(Order, o).customer_id for o in buyers}
+    assert len(owners) == 3
+    assert card_owner not in owners
+
+
+def test_card_seen_with_many_contacts_is_shared(engine: Engine) -> None:
+    """A card lent to whoever forgot theirs shows up next to more phones than a person has."""
+    card = "2000000000048"
+    with unit_of_work(engine) as s:
+        b = StoreBuilder(s)
+        orders = [b.order(("card", card), ("phone", f"+7916111220{i}")) for i in range(5)]
+    resolve_all(engine, probabilistic=False)
+    assert _quarantined(engine) == {("card", card): "shared"}
+    with unit_of_work(engine) as s:
+        assert len({s.get(Order, o).customer_id for o in orders}) == 5
+
+
 def test_replay_gives_the_same_profiles_in_any_record_order(
     engine: Engine, other_engine: Engine
 ) -> None:

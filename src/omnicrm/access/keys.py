@@ -36,22 +36,35 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_key(session: Session, name: str, scopes: list[str]) -> str:
-    """Issue a key named ``name``; returns the secret, which is shown once and never stored."""
+def _new_secret(key: ApiKey, scopes: list[str]) -> str:
     if not scopes:
         raise ValueError("a key needs at least one scope")
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    key.prefix = secret[: len(KEY_PREFIX) + 4]
+    key.secret_hash = _hash(secret)
+    key.scopes = " ".join(sorted(set(scopes)))
+    key.created_at = utcnow()
+    key.revoked_at = None
+    return secret
+
+
+def create_key(session: Session, name: str, scopes: list[str]) -> str:
+    """Issue a key named ``name``; returns the secret, which is shown once and never stored."""
     if session.scalar(select(ApiKey.id).where(ApiKey.name == name)) is not None:
         raise Conflict(f"an API key named {name!r} already exists")
-    secret = KEY_PREFIX + secrets.token_urlsafe(32)
-    session.add(
-        ApiKey(
-            name=name,
-            prefix=secret[: len(KEY_PREFIX) + 4],
-            secret_hash=_hash(secret),
-            scopes=" ".join(sorted(set(scopes))),
-            created_at=utcnow(),
-        )
-    )
+    key = ApiKey(name=name)
+    secret = _new_secret(key, scopes)
+    session.add(key)
+    session.flush()
+    return secret
+
+
+def rotate_key(session: Session, name: str, scopes: list[str]) -> str:
+    """Give the key ``name`` a new secret (creating it if needed); the old secret stops working."""
+    key = session.scalar(select(ApiKey).where(ApiKey.name == name))
+    if key is None:
+        return create_key(session, name, scopes)
+    secret = _new_secret(key, scopes)
     session.flush()
     return secret
 

@@ -3,8 +3,10 @@
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from omnicrm import __version__
+from omnicrm import __version__, web
+from omnicrm.analytics.router import router as analytics_router
 from omnicrm.api import docs, errors
+from omnicrm.api.deps import requires
 from omnicrm.customers.journeys_router import router as journeys_router
 from omnicrm.customers.router import router as customers_router
 from omnicrm.identity.router import router as identity_router
@@ -13,6 +15,17 @@ from omnicrm.loyalty.router import router as loyalty_router
 from omnicrm.store.db import get_engine
 
 API_PREFIX = "/api/v1"
+
+# Each router with the scope a system's key needs for it. Ingest and loyalty check finer scopes
+# per source and per till operation themselves.
+ROUTERS = (
+    (analytics_router, "analytics:read"),
+    (customers_router, "customers:read"),
+    (identity_router, "identity:manage"),
+    (ingest_router, None),
+    (journeys_router, "customers:read"),
+    (loyalty_router, None),
+)
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
@@ -27,14 +40,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine or get_engine()
     errors.install(app)
     docs.install(app)
-    for router in (
-        customers_router,
-        identity_router,
-        ingest_router,
-        journeys_router,
-        loyalty_router,
-    ):
-        app.include_router(router, prefix=API_PREFIX)
+    for router, scope in ROUTERS:
+        guards = [requires(scope)] if scope else []
+        app.include_router(router, prefix=API_PREFIX, dependencies=guards)
+    web.install(app)
 
     @app.get(f"{API_PREFIX}/health", tags=["system"])
     def health() -> dict:

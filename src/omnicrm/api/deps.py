@@ -1,7 +1,7 @@
 """Dependencies routes declare as `Annotated` aliases: engine, read session, caller."""
 
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from sqlalchemy import Engine
@@ -43,3 +43,8 @@ def scope_checker(scope_of: Callable[..., str]) -> Callable[..., Caller]:
         return caller
 
     return check
+
+
+def requires(scope: str) -> Any:
+    """A route dependency admitting only callers whose key has ``scope``."""
+    return Depends(scope_checker(lambda **_: scope))

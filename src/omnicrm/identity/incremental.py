@@ -30,6 +30,7 @@ from omnicrm.store.schema import (
     Event,
     Identifier,
     LinkRule,
+    Merge,
     Order,
     QuarantinedIdentifier,
     RecordIdentifier,
@@ -110,6 +111,22 @@ def _quarantine(session: Session, kind: str, value: str, reason: str, evidence: 
     )
 
 
+def _absorbed(session: Session, customer_id: int) -> list[int]:
+    """The profile and every profile merged into it, through the merges in force (indexed by
+    survivor, so this stays a few point lookups however large ``customers`` is)."""
+    found, frontier = [customer_id], [customer_id]
+    while frontier and len(found) < 1000:
+        frontier = list(
+            session.scalars(
+                select(Merge.absorbed_id).where(
+                    Merge.survivor_id.in_(frontier), Merge.undone_at.is_(None)
+                )
+            )
+        )
+        found += [f for f in frontier if f not in found]
+    return found
+
+
 def _people_of(session: Session, customer_id: int) -> list[tuple[int, PersonFacts]]:
     rows = session.execute(
         select(
@@ -119,7 +136,7 @@ def _people_of(session: Session, customer_id: int) -> list[tuple[int, PersonFact
             Customer.birth_date,
             Customer.gender,
         ).where(
-            (Customer.id == customer_id) | (Customer.merged_into_id == customer_id),
+            Customer.id.in_(_absorbed(session, customer_id)),
             Customer.source != RESOLVED_SOURCE,
         )
     )

@@ -18,7 +18,13 @@ import pyarrow as pa
 
 from omnicrm.identity.graph import components, constrained_components
 from omnicrm.identity.person import PersonFacts, clearly_different, clearly_same
-from omnicrm.identity.policy import POLICIES, Creates, Linking
+from omnicrm.identity.policy import (
+    POLICIES,
+    Creates,
+    Linking,
+    is_registry_house_card,
+    non_person_name,
+)
 
 LINKS_SCHEMA = pa.schema(
     [
@@ -27,8 +33,10 @@ LINKS_SCHEMA = pa.schema(
         ("kind", pa.string()),
         ("value", pa.string()),
         ("day", pa.string()),  # YYYY-MM-DD of an order, for usage-based house card detection
+        ("place", pa.int64()),  # the store of an order (``orders.store_id``), if any
     ]
 )
+STORES_SCHEMA = pa.schema([("place", pa.int64()), ("receipts", pa.int64())])
 ANCHORS_SCHEMA = pa.schema(
     [("customer_id", pa.int64()), ("kind", pa.string()), ("value", pa.string())]
 )
@@ -55,6 +63,11 @@ class ResolutionInput:
     always_link: frozenset[tuple[int, int]] = frozenset()
     quarantined: frozenset[tuple[str, str]] = frozenset()
     """Values already quarantined by an earlier decision that must stay so."""
+    scores: dict[tuple[int, int], float] = field(default_factory=dict)
+    """The model's score of each always-link pair the probabilistic stage recorded."""
+    stores: pa.Table = field(default_factory=STORES_SCHEMA.empty_table)
+    """STORES_SCHEMA: every store's number of orders (anonymous ones included), the traffic a
+    card's share is measured against; empty when resolving a few profiles."""
 
 
 @dataclass
@@ -76,6 +89,10 @@ def _policy_table() -> pa.Table:
             "creates": [p.creates.value for p in ps],
             "max_people": [p.max_people for p in ps],
             "max_daily_uses": [p.max_daily_uses for p in ps],
+            "max_store_share": [p.max_store_share for p in ps],
+            "min_store_receipts": [p.min_store_receipts for p in ps],
+            "max_companions": [p.max_companions for p in ps],
+            "contact": [p.creates is Creates.ALWAYS for p in ps],
         }
     )
 
@@ -87,6 +104,11 @@ def _blocked_predicate() -> tuple[str, list[str]]:
             terms.append("(kind = ? AND regexp_matches(value, ?))")
             params += [p.kind, pattern]
     return " OR ".join(terms) or "FALSE", params
+
+
+@lru_cache(maxsize=1 << 16)
+def _non_person(first: str | None, last: str | None) -> bool:
+    return non_person_name(first, last)
 
 
 @lru_cache(maxsize=1 << 18)
@@ -122,7 +144,8 @@ class _Resolver:
         blocked, params = _blocked_predicate()
         self.con.execute(
             f"""CREATE TEMP TABLE l AS
-                SELECT li.node_type, li.node_id, li.kind, li.value, li.day, p.priority, p.linking
+                SELECT li.node_type, li.node_id, li.kind, li.value, li.day, li.place,
+                       p.priority, p.linking
                 FROM links_in li JOIN pol p USING (kind)
                 WHERE p.linking <> 'never' AND NOT ({blocked})""",
             params,
@@ -144,6 +167,11 @@ class _Resolver:
         self.con.unregister("q_new")
 
     def find_house_cards(self) -> None:
+        """Cards that are a till's rather than a person's, by the evidence a retailer has: the
+        registry says so (no person's name, no personal data), or usage does (more orders a day
+        than a person makes, a share of a store's receipts no shopper reaches, more distinct
+        phones / e-mails on its orders than one person has)."""
+        self._registry_house_cards()
         rows = self.con.execute(
             """SELECT kind, value, max(n), count(*), sum(n) FROM (
                    SELECT l.kind, l.value, l.day, count(*) AS n FROM l JOIN pol p USING (kind)
@@ -158,6 +186,82 @@ class _Resolver:
                 for k, v, m, d, n in rows
             ]
         )
+        self.con.register("stores_in", self.inp.stores)
+        rows = self.con.execute(
+            """SELECT l.kind, l.value, l.place, count(DISTINCT l.node_id) AS n,
+                      any_value(s.receipts) AS receipts
+               FROM l JOIN pol p USING (kind) JOIN stores_in s USING (place)
+               WHERE l.node_type = 'order' AND p.max_store_share IS NOT NULL
+                 AND (l.kind, l.value) NOT IN (SELECT kind, value FROM q)
+               GROUP BY l.kind, l.value, l.place
+               HAVING count(DISTINCT l.node_id) >= any_value(p.min_store_receipts)
+                  AND count(DISTINCT l.node_id)
+                      > any_value(p.max_store_share) * any_value(s.receipts)
+               ORDER BY l.kind, l.value, l.place"""
+        ).fetchall()
+        seen: set[tuple[str, str]] = set()
+        found = []
+        for k, v, place, n, receipts in rows:
+            if (k, v) not in seen:
+                seen.add((k, v))
+                evidence = {"store": place, "orders": n, "store_orders": receipts}
+                found.append(Quarantine(k, v, "house_card", evidence))
+        self._add_quarantine(found)
+        rows = self.con.execute(
+            """WITH r AS (SELECT l.node_type, l.node_id, l.kind, l.value
+                          FROM l JOIN pol p USING (kind)
+                          WHERE l.node_type IN ('order', 'event') AND p.contact
+                            AND (l.kind, l.value) NOT IN (SELECT kind, value FROM q)),
+                    c AS (SELECT a.kind, a.value, b.kind AS other, count(DISTINCT b.value) AS n,
+                                 any_value(p.max_companions) AS most
+                          FROM r a JOIN pol p ON p.kind = a.kind AND p.max_companions IS NOT NULL
+                          JOIN r b ON b.node_type = a.node_type AND b.node_id = a.node_id
+                                  AND b.kind <> a.kind
+                          GROUP BY a.kind, a.value, b.kind)
+               SELECT kind, value, map(list(other ORDER BY other), list(n ORDER BY other))
+               FROM c GROUP BY kind, value HAVING max(n - most) > 0 ORDER BY kind, value"""
+        ).fetchall()
+        self._add_quarantine(
+            [Quarantine(k, v, "shared", {"distinct_companions": dict(m)}) for k, v, m in rows]
+        )
+
+    def _registry_house_cards(self) -> None:
+        people = self.inp.people
+        suspects = [
+            cid
+            for cid, facts in people.items()
+            if cid > 0 and _non_person(facts.first_name, facts.last_name)
+        ]
+        if not suspects:
+            return
+        rows = self.con.execute(
+            """SELECT node_id, list(kind || ':' || value ORDER BY kind, value) FROM l
+               WHERE node_type = 'customer' AND node_id IN (SELECT unnest(?))
+               GROUP BY node_id ORDER BY node_id""",
+            [suspects],
+        ).fetchall()
+        found = []
+        for cid, idents in rows:
+            facts = people[cid]
+            kinds = {i.split(":", 1)[0] for i in idents}
+            contact = bool(kinds & {"phone", "email", "wallet"})
+            if not is_registry_house_card(
+                facts.first_name,
+                facts.last_name,
+                has_contact=contact,
+                has_birth_date=facts.birth_date is not None,
+            ):
+                continue
+            name = " ".join(n for n in (facts.first_name, facts.last_name) if n)
+            for ident in idents:
+                kind, value = ident.split(":", 1)
+                if kind == "card":
+                    found.append(
+                        Quarantine(
+                            kind, value, "house_card", {"registry_name": name, "member": cid}
+                        )
+                    )
+        self._add_quarantine([q for q in found if (q.kind, q.value) not in self.inp.quarantined])
 
     def find_shared(self, *, via_records: bool) -> None:
         """Values carried by more distinct registry people than the policy allows: first by the

@@ -8,7 +8,7 @@ one (a duplicate card of the same person), never a mother and a daughter behind 
 from dataclasses import dataclass
 from datetime import date
 
-from omnicrm.identity.translit import canonical_name
+from omnicrm.identity.translit import canonical_name, plain_latin
 
 NAME_SIMILARITY = 0.84
 """Jaro-Winkler on canonical Latin names at which two spellings count as one name (a typo)."""
@@ -64,7 +64,11 @@ def _names_differ(x: str | None, y: str | None) -> bool:
         return False
     if _is_initial(x) or _is_initial(y):  # type: ignore[arg-type]
         return not (cx.startswith(cy) or cy.startswith(cx))  # "Анна И." against "Иванова"
-    return jaro_winkler(cx, cy) < NAME_SIMILARITY
+    if jaro_winkler(cx, cy) >= NAME_SIMILARITY:
+        return False
+    # A slip inside one script ("Тиумр", "Динаа") reads as another sound once folded: compare
+    # the letter-for-letter spelling too.
+    return jaro_winkler(plain_latin(x), plain_latin(y)) < NAME_SIMILARITY
 
 
 def clearly_different(a: PersonFacts, b: PersonFacts) -> bool:

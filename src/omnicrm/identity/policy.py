@@ -41,6 +41,16 @@ class IdentifierPolicy:
     before it is *shared* and quarantined (a family phone)."""
     max_daily_uses: int | None = None
     """Orders a day above which the value is a till's house card rather than a person's."""
+    max_store_share: float | None = None
+    """Share of one store's receipts above which the value is the till's rather than a shopper's
+    (a regular buys there weekly; a house card is on a few percent of all receipts) ..."""
+    min_store_receipts: int = 0
+    """... once the value is on at least this many of that store's receipts (below it a share of a
+    quiet store's traffic says nothing)."""
+    max_companions: int | None = None
+    """Distinct values of one other contact kind (phones, e-mails, buyer accounts) seen on the
+    same orders and events above which the value is passed around (a card a cashier lends every
+    customer who forgot theirs) rather than one person's."""
     blocked: tuple[str, ...] = ()
     """Regular expressions (matched against the normalised value) of values that name nobody."""
 
@@ -65,6 +75,9 @@ POLICIES: dict[str, IdentifierPolicy] = {
             Creates.ALWAYS,
             priority=10,
             max_daily_uses=6,
+            max_store_share=0.02,
+            min_store_receipts=50,
+            max_companions=3,
             blocked=(_repeated_digits("", 13), r"^1234567890123$", r"^0123456789012$"),
         ),
         IdentifierPolicy("wallet", Linking.ALONE, Creates.ALWAYS, priority=15),
@@ -98,6 +111,48 @@ POLICIES: dict[str, IdentifierPolicy] = {
         IdentifierPolicy("phone_mask", Linking.NEVER, Creates.NEVER, priority=90),
     )
 }
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryPolicy:
+    """When a loyalty registry record is no person but a till's card registered for the store:
+    its name is not a person's name (a digit, a service word such as "Карта" or "Магазин") and it
+    carries none of the personal data a member gives (phone, e-mail, birth date). Every card of
+    such a record is a house card whatever its usage."""
+
+    non_person_words: tuple[str, ...]
+    """Regular expressions matched against each lower-cased word of the first and last name."""
+    require_no_personal_data: bool = True
+
+
+REGISTRY = RegistryPolicy(
+    non_person_words=(
+        r"\d",
+        r"^(карта|карточка|магазин|касса|кассир|клиент|гость|покупатель|сотрудник|персонал)$",
+        r"^(дисконт|скидка|бонус|тест|администратор|склад|филиал|общая|общий|служебная)$",
+        r"^(card|store|shop|cashier|till|house|guest|client|customer|staff|test|admin|pos)$",
+    )
+)
+
+
+@cache
+def _non_person_re() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in REGISTRY.non_person_words))
+
+
+def non_person_name(*names: str | None) -> bool:
+    """True when any word of the given names is no person's name ("Магазин S001", "Карта")."""
+    pattern = _non_person_re()
+    return any(pattern.search(word) for name in names if name for word in name.lower().split())
+
+
+def is_registry_house_card(
+    first: str | None, last: str | None, *, has_contact: bool, has_birth_date: bool
+) -> bool:
+    """Whether a registry record is a till's card rather than a member (see ``RegistryPolicy``)."""
+    if not non_person_name(first, last):
+        return False
+    return not (REGISTRY.require_no_personal_data and (has_contact or has_birth_date))
 
 
 def policy_of(kind: str) -> IdentifierPolicy | None:

@@ -8,7 +8,12 @@ it twice, or on the records in another order, gives the same profiles.
 from sqlalchemy import Connection, select, text
 
 from omnicrm.identity.arrow_io import read_table
-from omnicrm.identity.partition import ANCHORS_SCHEMA, LINKS_SCHEMA, ResolutionInput
+from omnicrm.identity.partition import (
+    ANCHORS_SCHEMA,
+    LINKS_SCHEMA,
+    STORES_SCHEMA,
+    ResolutionInput,
+)
 from omnicrm.identity.person import PersonFacts
 from omnicrm.identity.translit import split_full_name
 from omnicrm.store.schema import Customer, LinkRule, QuarantinedIdentifier
@@ -44,10 +49,11 @@ def _day(conn: Connection) -> str:
 
 def _links_sql(conn: Connection, scope: str = "") -> str:
     return f"""SELECT CASE WHEN ri.record_type = 'member' THEN 'customer' ELSE ri.record_type END,
-                      ri.record_id, ri.kind, ri.value, {_day(conn)}
+                      ri.record_id, ri.kind, ri.value, {_day(conn)}, o.store_id
                FROM record_identifiers ri
                LEFT JOIN orders o ON ri.record_type = 'order' AND o.id = ri.record_id
-               WHERE ri.record_type IN ('order', 'event', 'customer', 'member') {scope}"""
+               WHERE ri.record_type IN ('order', 'event', 'customer', 'member') {scope}
+               {{chunk}}"""
 
 
 def _people(conn: Connection, where: str = "") -> dict[int, PersonFacts]:
@@ -83,11 +89,21 @@ def _anchors(conn: Connection, where: str = "") -> list[tuple[int, str, str]]:
     return [(cid, *key.split(":", 1)) for cid, key in rows]  # type: ignore[misc]
 
 
-def _rules(conn: Connection) -> tuple[frozenset, frozenset]:
-    rows = conn.execute(select(LinkRule.kind, LinkRule.left_id, LinkRule.right_id)).all()
-    never = frozenset((a, b) for kind, a, b in rows if kind == "never_link")
-    always = frozenset((a, b) for kind, a, b in rows if kind == "always_link")
-    return never, always
+def _rules(conn: Connection) -> tuple[frozenset, frozenset, dict[tuple[int, int], float]]:
+    rows = conn.execute(
+        select(LinkRule.kind, LinkRule.left_id, LinkRule.right_id, LinkRule.reason)
+    ).all()
+    never = frozenset((a, b) for kind, a, b, _ in rows if kind == "never_link")
+    always = frozenset((a, b) for kind, a, b, _ in rows if kind == "always_link")
+    scores = {}
+    for kind, a, b, reason in rows:
+        words = (reason or "").split()
+        if kind == "always_link" and len(words) == 2 and words[0] == "probabilistic":
+            try:
+                scores[(a, b)] = float(words[1])
+            except ValueError:
+                continue
+    return never, always, scores
 
 
 def _anchor_table(rows: list[tuple[int, str, str]]):  # type: ignore[no-untyped-def]
@@ -105,13 +121,21 @@ def _anchor_table(rows: list[tuple[int, str, str]]):  # type: ignore[no-untyped-
 
 def load_all(conn: Connection) -> ResolutionInput:
     """Everything: the input of a bulk run (earlier quarantines are recomputed, not read)."""
-    never, always = _rules(conn)
+    never, always, scores = _rules(conn)
     return ResolutionInput(
-        links=read_table(conn, _links_sql(conn), LINKS_SCHEMA),
+        links=read_table(
+            conn, _links_sql(conn), LINKS_SCHEMA, chunks=("record_identifiers", "ri.rowid")
+        ),
         people=_people(conn) | _named_orders(conn),
         anchors=_anchor_table(_anchors(conn)),
         never_link=never,
         always_link=always,
+        scores=scores,
+        stores=read_table(
+            conn,
+            "SELECT store_id, count(*) FROM orders WHERE store_id IS NOT NULL GROUP BY store_id",
+            STORES_SCHEMA,
+        ),
     )
 
 
@@ -126,7 +150,7 @@ def load_profiles(conn: Connection, customer_ids: list[int]) -> ResolutionInput:
                       (SELECT id FROM events WHERE customer_id IN ({ids})))
                   OR (ri.record_type IN ('customer', 'member') AND ri.record_id IN
                       (SELECT id FROM customers WHERE {family})))"""
-    never, always = _rules(conn)
+    never, always, scores = _rules(conn)
     quarantined = frozenset(
         conn.execute(select(QuarantinedIdentifier.kind, QuarantinedIdentifier.value)).all()
     )
@@ -136,5 +160,6 @@ def load_profiles(conn: Connection, customer_ids: list[int]) -> ResolutionInput:
         anchors=_anchor_table(_anchors(conn, family)),
         never_link=never,
         always_link=always,
+        scores=scores,
         quarantined=quarantined,  # type: ignore[arg-type]
     )

@@ -59,6 +59,21 @@ def canonical_name(text: str | None) -> str:
     return latin
 
 
+@lru_cache(maxsize=65536)
+def plain_latin(text: str | None) -> str:
+    """The letter-for-letter Latin form of one name, without folding variants: a typo inside one
+    script (``"Тиумр"`` for ``"Тимур"``) stays a one-letter slip here, where the folds of
+    ``canonical_name`` may turn it into a different sound."""
+    if not text:
+        return ""
+    lowered = unicodedata.normalize("NFC", text.strip().lower())
+    latin = "".join(_CYRILLIC.get(ch, ch) for ch in lowered)
+    latin = "".join(
+        ch for ch in unicodedata.normalize("NFKD", latin) if not unicodedata.combining(ch)
+    )
+    return _NOT_LETTERS.sub("", latin)
+
+
 _PATRONYMIC = re.compile(r"(вич|вна|ична|инична|vich|vna|ichna)$", re.IGNORECASE)
 
 

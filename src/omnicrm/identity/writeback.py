@@ -116,6 +116,8 @@ def _write_identifiers(conn: Connection, db: duckdb.DuckDBPyConnection, now: dat
 def _merge_evidence(inp: ResolutionInput, survivor: int, absorbed: int, shared: list[str]) -> dict:
     people = [inp.people[c] for c in (survivor, absorbed) if c in inp.people]
     pair = (min(survivor, absorbed), max(survivor, absorbed))
+    if pair in inp.scores:
+        return {"rule": "probabilistic", "score": inp.scores[pair], "identifiers": shared[:20]}
     if pair in inp.always_link:
         rule = "always_link"
     elif len(people) == 2 and one_person(people):
@@ -157,14 +159,18 @@ def _write_aliases(
         conn.execute(
             update(Customer).where(Customer.id == customer_id).values(merged_into_id=target)
         )
+
+    def method(pair: tuple[int, int]) -> str:
+        if pair in inp.scores:
+            return "probabilistic"
+        return "manual" if pair in inp.always_link else "deterministic"
+
     merges = [
         {
             "survivor_id": target,
             "absorbed_id": customer_id,
-            "method": "manual"
-            if (min(customer_id, target), max(customer_id, target)) in inp.always_link
-            else "deterministic",
-            "score": None,
+            "method": method((min(customer_id, target), max(customer_id, target))),
+            "score": inp.scores.get((min(customer_id, target), max(customer_id, target))),
             "evidence": _merge_evidence(inp, target, customer_id, shared.get(customer_id, [])),
             "created_at": now,
         }

@@ -6,11 +6,13 @@ kill therefore leaves whole batches only, and a rerun skips the batches that lan
 """
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+import numpy as np
 import orjson
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +22,9 @@ from omnicrm.core.errors import InvalidRecord
 from omnicrm.core.settings import get_settings
 from omnicrm.ingest.canonical import Canonical
 from omnicrm.ingest.catalog import Catalog, load_catalog
+from omnicrm.ingest.columnar.frames import FrameReader, RecordFrame
+from omnicrm.ingest.columnar.plain_orders import PlainOrders, write_plain_orders
+from omnicrm.ingest.columnar.plans import PLANS
 from omnicrm.ingest.readers import RawRecord, RecordReader, UnreadableFile
 from omnicrm.ingest.report import ImportReport, RejectedRow, SourceCounts
 from omnicrm.ingest.sinks import Sink, open_sink
@@ -71,18 +76,26 @@ class FileImport:
     catalog: Catalog
     committed: dict[int, tuple[int, int]]
     """Batches an earlier run committed: batch_no -> (records, rejected)."""
+    columnar: bool = True
+    """Read column-wise when the source has a plan (``columnar.NotColumnar`` if the file turns
+    out irregular: the import goes on with ``columnar=False``)."""
 
-    def batches(self) -> tuple[RecordReader, Iterator[tuple[int, list[RawRecord]]]]:
+    def batches(self) -> tuple[RecordReader | FrameReader, Iterator[tuple[int, "Batch"]]]:
+        if self.columnar and self.source.name in PLANS and self.path.suffix != ".jsonl":
+            frames = FrameReader(self.path, self.source, self.batch_size)
+            return frames, enumerate(frames, 1)
         reader = RecordReader(self.path, self.source)
         return reader, enumerate(_batches(reader, self.batch_size), 1)
 
-    def validate_batch(self, batch_no: int, raws: list[RawRecord]) -> "Validated | None":
+    def validate_batch(self, batch_no: int, batch: "Batch") -> "Prepared | None":
         """The batch validated, or None when an earlier run committed it."""
         if batch_no in self.committed:
             return None
-        return _validate_batch(self.source, raws, self.catalog)
+        if isinstance(batch, RecordFrame):
+            return _prepare_frame(self.source, batch, self.catalog)
+        return Prepared(_validate_batch(self.source, batch, self.catalog))
 
-    def commit_batch(self, batch_no: int, batch: "Validated | None", report: ImportReport) -> None:
+    def commit_batch(self, batch_no: int, batch: "Prepared | None", report: ImportReport) -> None:
         """Commit a validated batch, or count one an earlier run committed."""
         if batch is not None:
             _commit_batch(
@@ -96,8 +109,8 @@ class FileImport:
         counts.rejected += rejected
         report.skipped_batches += 1
 
-    def run_batch(self, batch_no: int, raws: list[RawRecord], report: ImportReport) -> None:
-        self.commit_batch(batch_no, self.validate_batch(batch_no, raws), report)
+    def run_batch(self, batch_no: int, batch: "Batch", report: ImportReport) -> None:
+        self.commit_batch(batch_no, self.validate_batch(batch_no, batch), report)
 
 
 def prepare(engine: Engine, path: Path, source: str | None = None) -> FileImport:
@@ -122,7 +135,40 @@ def _batches(records: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord
         yield batch
 
 
+Batch = list[RawRecord] | RecordFrame
 Validated = list[tuple[RawRecord, Canonical | InvalidRecord]]
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A batch ready to write: records the validator checked, and plain orders (columnar)."""
+
+    checked: Validated
+    plain: PlainOrders | None = None
+    records: int = field(default=-1)
+
+    def __post_init__(self) -> None:
+        if self.records < 0:
+            self.records = len(self.checked)
+
+
+def _prepare_frame(source: Source, frame: RecordFrame, catalog: Catalog) -> Prepared:
+    """Plain records column-wise, the others through the validator. A plain record whose key
+    repeats in the batch goes to the validator too, so the first of a key wins as it would."""
+    plain = PLANS[source.name](frame, catalog)
+    others = np.setdiff1d(np.arange(frame.records), plain.records)
+    checked = _validate_batch(source, frame.raw_records(others), catalog)
+    keys = plain.keys()
+    taken = {r.source_key for _, r in checked if not isinstance(r, InvalidRecord)}
+    seen = Counter(keys)
+    moving = np.fromiter((seen[k] > 1 or k in taken for k in keys), bool, len(keys))
+    if moving.any():
+        moved = plain.records[moving]
+        checked += _validate_batch(source, frame.raw_records(moved), catalog)
+        order = np.argsort(np.concatenate([others, moved]), kind="stable")
+        checked = [checked[i] for i in order]
+        plain = plain.only(~moving)
+    return Prepared(checked, plain, frame.records)
 
 
 def _validate_batch(source: Source, raws: list[RawRecord], catalog: Catalog) -> Validated:
@@ -141,7 +187,7 @@ def _commit_batch(
     path: Path,
     print_: str,
     batch_no: int,
-    batch: Validated,
+    batch: Prepared,
     report: ImportReport,
 ) -> None:
     """Write one batch with its bookkeeping in one transaction. On PostgreSQL a concurrent writer
@@ -170,17 +216,19 @@ def _commit_batch(
 
 
 def _write_batch(
-    sink: Sink, source: Source, path: Path, print_: str, batch_no: int, batch: Validated
+    sink: Sink, source: Source, path: Path, print_: str, batch_no: int, batch: Prepared
 ) -> tuple[SourceCounts, list[RejectedRow]]:
-    valid = [(raw, record) for raw, record in batch if not isinstance(record, InvalidRecord)]
+    plain = write_plain_orders(sink, batch.plain) if batch.plain else []
+    checked = batch.checked
+    valid = [(raw, record) for raw, record in checked if not isinstance(record, InvalidRecord)]
     outcomes = write_records(sink, [record for _, record in valid])
-    counts = SourceCounts(records=len(batch))
+    counts = SourceCounts(records=batch.records)
     rejected: list[tuple[RawRecord, InvalidRecord]] = [
-        (raw, result) for raw, result in batch if isinstance(result, InvalidRecord)
+        (raw, result) for raw, result in checked if isinstance(result, InvalidRecord)
     ]
-    for (raw, _), outcome in zip(valid, outcomes, strict=True):
-        if outcome.status == "rejected":
-            rejected.append((raw, InvalidRecord(outcome.errors)))
+    for raw, outcome in [*((None, o) for o in plain), *zip(valid, outcomes, strict=True)]:
+        if outcome.status == "rejected":  # only a validated record: plain orders never are
+            rejected.append((raw[0], InvalidRecord(outcome.errors)))  # type: ignore[index]
         elif outcome.status == "inserted":
             counts.inserted += 1
             counts.lines += outcome.lines

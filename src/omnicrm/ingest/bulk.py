@@ -6,6 +6,7 @@ rerun completes the rest. Records are idempotent on their own too: overlapping f
 that already arrived by streaming, change nothing twice.
 """
 
+import dataclasses
 import gc
 import os
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from omnicrm.ingest.batches import FileImport, prepare
+from omnicrm.ingest.columnar.frames import NotColumnar
 from omnicrm.ingest.parallel import import_in_workers
 from omnicrm.ingest.readers import FORMATS, UnreadableFile
 from omnicrm.ingest.report import ImportReport
@@ -46,16 +48,24 @@ def import_file(
     started = time.perf_counter()
     workers = workers or default_workers(job)
     with _rare_gc():
-        if workers > 1:
-            report = import_in_workers(job, workers, progress)
-        else:
-            report = ImportReport()
-            reader, batches = job.batches()
-            for batch_no, raws in batches:
-                job.run_batch(batch_no, raws, report)
-                if progress is not None:
-                    progress(job.path.name, reader.bytes_read, reader.size)
+        try:
+            report = _run(job, workers, progress)
+        except NotColumnar:  # an irregular file: resumed record by record, as a rerun is
+            job = dataclasses.replace(prepare(engine, path, source), columnar=False)
+            report = _run(job, workers, progress)
     report.counts(job.source.name).seconds += time.perf_counter() - started
+    return report
+
+
+def _run(job: FileImport, workers: int, progress: Progress | None) -> ImportReport:
+    if workers > 1:
+        return import_in_workers(job, workers, progress)
+    report = ImportReport()
+    reader, batches = job.batches()
+    for batch_no, batch in batches:
+        job.run_batch(batch_no, batch, report)
+        if progress is not None:
+            progress(job.path.name, reader.bytes_read, reader.size)
     return report
 
 

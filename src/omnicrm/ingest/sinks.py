@@ -5,16 +5,22 @@ transaction SQLAlchemy opened, and ids are reserved as ``max(id)+1..`` under tha
 PostgreSQL: rows go through ``COPY ... FROM STDIN`` and ids come from the table's sequence
 (``nextval`` over ``generate_series``), which is safe with concurrent writers.
 
-Values arrive as Python objects (aware datetimes, dates, bools, dicts); each sink stores them the
+Values arrive as Python objects (aware datetimes, dates, bools, dicts), or as whole columns
+(``insert_columns``: Arrow or NumPy arrays, times as UTC timestamps); each sink stores them the
 way the ORM's column types would, so the models read bulk-written rows back unchanged.
 """
 
-from collections.abc import Callable, Iterable, Sequence
+import io
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
+import numpy as np
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 from sqlalchemy import JSON, Boolean, Connection, Date
 
 from omnicrm.store.schema import Base, UtcDateTime
@@ -22,6 +28,8 @@ from omnicrm.store.schema import Base, UtcDateTime
 SQLITE_MAX_PARAMS = 30000
 COPY_FROM_ROWS = 50
 Row = tuple[Any, ...]
+Column = pa.Array | np.ndarray
+SQLITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # with microseconds, as ``_utc_text`` writes
 
 
 def _utc_text(value: datetime | None) -> str | None:
@@ -72,6 +80,10 @@ class Sink:
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         raise NotImplementedError
 
+    def insert_columns(self, table: str, columns: Mapping[str, Column]) -> None:
+        """Insert rows given column-wise (all columns of equal length)."""
+        raise NotImplementedError
+
 
 class SqliteSink(Sink):
     def stored_time(self, value: datetime) -> Any:
@@ -100,6 +112,11 @@ class SqliteSink(Sink):
             rows = [_convert(row, converters) for row in rows]
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         self.cursor.executemany(sql, rows)
+
+    def insert_columns(self, table: str, columns: Mapping[str, Column]) -> None:
+        values = [_sqlite_values(column) for column in columns.values()]
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        self.cursor.executemany(sql, zip(*values, strict=True))
 
 
 class PostgresSink(Sink):
@@ -134,6 +151,14 @@ class PostgresSink(Sink):
             for row in rows:
                 copy.write_row(row)
 
+    def insert_columns(self, table: str, columns: Mapping[str, Column]) -> None:
+        """One COPY of the columns written as CSV by Arrow (nulls unquoted, text quoted)."""
+        buffer = io.BytesIO()
+        pacsv.write_csv(pa.table(dict(columns)), buffer, pacsv.WriteOptions(include_header=False))
+        names = ", ".join(columns)
+        with self.cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(buffer.getbuffer())
+
 
 def open_sink(conn: Connection) -> Sink:
     return SqliteSink(conn) if conn.dialect.name == "sqlite" else PostgresSink(conn)
@@ -159,6 +184,14 @@ def _converters(
         elif dialect == "sqlite" and isinstance(kind, Boolean):
             found.append((i, _bool_int))
     return tuple(found)
+
+
+def _sqlite_values(column: Column) -> list[Any]:
+    if isinstance(column, np.ndarray):
+        return column.tolist()
+    if pa.types.is_timestamp(column.type):
+        column = pc.strftime(column.cast(pa.timestamp("us", "UTC")), SQLITE_TIME_FORMAT)
+    return column.to_pylist()
 
 
 def _convert(row: Row, converters: Iterable[tuple[int, Converter]]) -> Row:

@@ -553,177 +553,195 @@ def _writer(engine: Engine) -> AbstractContextManager:
     return lock
 
 
-def confirm(engine: Engine, request: ReceiptRequest, digest: str, now: datetime) -> dict:
+def confirm(
+    engine: Engine,
+    request: ReceiptRequest,
+    digest: str,
+    now: datetime,
+    conn: Connection | None = None,
+) -> dict:
     """Apply a receipt (see ``till.confirm_receipt``) and return the answer; a retry with the
-    same body gets the first answer, one with another body a Conflict."""
-    with _writer(engine), engine.begin() as conn:
-        row = conn.execute(
-            *member_query(request.identify, request.program, conn.dialect.name, lock=True)
-        ).first()
-        if row is None or row.version is None:
-            raise Fallback
-        prog = program(conn, row.program, row.version)
-        if prog.referral and row.referred_by_id and not row.referral_rewarded:
-            raise Fallback  # the referral rewards lock a second account
-        occurred = request.occurred_at or now
-        since = levels.period_start(prog.levels.period, now) if prog.levels else None
-        bought = {line.category for line in request.lines if line.category is not None}
-        period, start, end = _month(occurred)
-        query = state_query(
-            prior=True,
-            spend=prog.levels is not None,
-            since=since is not None,
-            challenges=tuple(c.code for c in prog.challenges),
+    same body gets the first answer, one with another body a Conflict. ``conn``: on PostgreSQL,
+    a connection whose transaction (e.g. the one the API key was read in) this one continues and
+    commits; otherwise a transaction of its own."""
+    if conn is None:
+        with _writer(engine), engine.begin() as own:
+            return _confirm(own, request, digest, now)
+    try:
+        answer = _confirm(conn, request, digest, now)
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+    return answer
+
+
+def _confirm(conn: Connection, request: ReceiptRequest, digest: str, now: datetime) -> dict:
+    row = conn.execute(
+        *member_query(request.identify, request.program, conn.dialect.name, lock=True)
+    ).first()
+    if row is None or row.version is None:
+        raise Fallback
+    prog = program(conn, row.program, row.version)
+    if prog.referral and row.referred_by_id and not row.referral_rewarded:
+        raise Fallback  # the referral rewards lock a second account
+    occurred = request.occurred_at or now
+    since = levels.period_start(prog.levels.period, now) if prog.levels else None
+    bought = {line.category for line in request.lines if line.category is not None}
+    period, start, end = _month(occurred)
+    query = state_query(
+        prior=True,
+        spend=prog.levels is not None,
+        since=since is not None,
+        challenges=tuple(c.code for c in prog.challenges),
+    )
+    params = {
+        "account": row.id,
+        "terminal": request.terminal,
+        "key": request.receipt_id,
+        "since": since,
+        "period": period,
+        "start": start,
+        "end": end,
+        "bought": sorted(bought),
+    }
+    state = read_state(conn, query, params, now)
+    if state.prior_hash is not None:  # a retry: the first answer, unless the body changed
+        if state.prior_hash != digest:
+            raise changed_body("confirm", request.receipt_id, request.terminal)
+        return conn.scalar(
+            select(LoyaltyOperation.response).where(
+                LoyaltyOperation.terminal == request.terminal,
+                LoyaltyOperation.kind == "confirm",
+                LoyaltyOperation.op_key == request.receipt_id,
+            )
         )
-        params = {
-            "account": row.id,
-            "terminal": request.terminal,
-            "key": request.receipt_id,
-            "since": since,
-            "period": period,
-            "start": start,
-            "end": end,
-            "bought": sorted(bought),
-        }
-        state = read_state(conn, query, params, now)
-        if state.prior_hash is not None:  # a retry: the first answer, unless the body changed
-            if state.prior_hash != digest:
-                raise changed_body("confirm", request.receipt_id, request.terminal)
-            return conn.scalar(
-                select(LoyaltyOperation.response).where(
-                    LoyaltyOperation.terminal == request.terminal,
-                    LoyaltyOperation.kind == "confirm",
-                    LoyaltyOperation.op_key == request.receipt_id,
-                )
-            )
-        check_partner(prog, request.partner)
-        if row.card_state == CardState.BLOCKED:
-            raise Forbidden("the card is blocked")
-        member = member_of(row, state, now)
-        quote = price(prog, lines_of(request), member, request.points_to_spend, request.partner)
-        if quote.points_spent < request.points_to_spend:
-            refuse_spend(member, quote, request.points_to_spend)
+    check_partner(prog, request.partner)
+    if row.card_state == CardState.BLOCKED:
+        raise Forbidden("the card is blocked")
+    member = member_of(row, state, now)
+    quote = price(prog, lines_of(request), member, request.points_to_spend, request.partner)
+    if quote.points_spent < request.points_to_spend:
+        refuse_spend(member, quote, request.points_to_spend)
 
-        book = _Book(row, state, row.operation_id)
-        moves = ledger.spend(as_lots(book.lots), quote.points_spent, now)
-        burn_rule = f"burn:partner:{request.partner}" if request.partner else "burn"
-        book.apply(moves, "spend", burn_rule, occurred)
-        window = ledger.lot_window(occurred, prog.return_window_days, prog.points.lifetime_days)
-        by_rule: dict[str, int] = {}
-        for priced in quote.lines:
-            if priced.points_earned and priced.earn_rule:
-                by_rule[priced.earn_rule] = by_rule.get(priced.earn_rule, 0) + priced.points_earned
-        for rule, points in by_rule.items():
-            book.grant(rule, points, occurred, window)
+    book = _Book(row, state, row.operation_id)
+    moves = ledger.spend(as_lots(book.lots), quote.points_spent, now)
+    burn_rule = f"burn:partner:{request.partner}" if request.partner else "burn"
+    book.apply(moves, "spend", burn_rule, occurred)
+    window = ledger.lot_window(occurred, prog.return_window_days, prog.points.lifetime_days)
+    by_rule: dict[str, int] = {}
+    for priced in quote.lines:
+        if priced.points_earned and priced.earn_rule:
+            by_rule[priced.earn_rule] = by_rule.get(priced.earn_rule, 0) + priced.points_earned
+    for rule, points in by_rule.items():
+        book.grant(rule, points, occurred, window)
 
-        account_changes: dict[str, Any] = {}
-        if quote.stamps_after != (row.stamps or {}):
-            account_changes["stamps"] = dict(quote.stamps_after)
-        level = row.level
-        level_change = None
-        if prog.levels is not None:
-            spend = state.spend + (quote.paid_minor if since is None or occurred >= since else 0)
-            change = levels.decide(prog.levels, row.level, row.level_since, spend, now)
-            if change is not None:
-                level_change = {
-                    "account_id": row.id,
-                    "operation_id": book.operation_id,
-                    "from_level": row.level,
-                    "to_level": change.to_level,
-                    "reason": change.reason,
-                    "at": now,
-                }
-                level = change.to_level
-                account_changes["level"] = level
-                account_changes["level_since"] = now
-        badges, bonuses = [], []
-        for challenge in prog.challenges:
-            others = (state.categories or {}).get(challenge.code, 0)
-            if challenge.code in state.badges or others + len(bought) < challenge.count:
-                continue
-            badges.append(
-                {
-                    "account_id": row.id,
-                    "challenge": challenge.code,
-                    "period": period,
-                    "badge": challenge.badge,
-                    "operation_id": book.operation_id,
-                    "awarded_at": occurred,
-                }
-            )
-            rule = f"challenge:{challenge.code}"
-            book.grant(rule, challenge.bonus_points, occurred, window)
-            bonuses.append({"rule": rule, "amount_minor": challenge.bonus_points})
+    account_changes: dict[str, Any] = {}
+    if quote.stamps_after != (row.stamps or {}):
+        account_changes["stamps"] = dict(quote.stamps_after)
+    level = row.level
+    level_change = None
+    if prog.levels is not None:
+        spend = state.spend + (quote.paid_minor if since is None or occurred >= since else 0)
+        change = levels.decide(prog.levels, row.level, row.level_since, spend, now)
+        if change is not None:
+            level_change = {
+                "account_id": row.id,
+                "operation_id": book.operation_id,
+                "from_level": row.level,
+                "to_level": change.to_level,
+                "reason": change.reason,
+                "at": now,
+            }
+            level = change.to_level
+            account_changes["level"] = level
+            account_changes["level_since"] = now
+    badges, bonuses = [], []
+    for challenge in prog.challenges:
+        others = (state.categories or {}).get(challenge.code, 0)
+        if challenge.code in state.badges or others + len(bought) < challenge.count:
+            continue
+        badges.append(
+            {
+                "account_id": row.id,
+                "challenge": challenge.code,
+                "period": period,
+                "badge": challenge.badge,
+                "operation_id": book.operation_id,
+                "awarded_at": occurred,
+            }
+        )
+        rule = f"challenge:{challenge.code}"
+        book.grant(rule, challenge.bonus_points, occurred, window)
+        bonuses.append({"rule": rule, "amount_minor": challenge.bonus_points})
 
-        holding = [lot for lot in as_lots(book.lots) if lot.remaining > 0]
-        response = quote_dict(row.id, level, row.version, quote) | {
-            "operation_id": book.operation_id,
-            "receipt_id": request.receipt_id,
-            "balance": {
-                "active": ledger.spendable(holding, now),
-                "pending": ledger.pending(holding, now),
-                "debt": book.debt,
-                "total": book.balance,
+    holding = [lot for lot in as_lots(book.lots) if lot.remaining > 0]
+    response = quote_dict(row.id, level, row.version, quote) | {
+        "operation_id": book.operation_id,
+        "receipt_id": request.receipt_id,
+        "balance": {
+            "active": ledger.spendable(holding, now),
+            "pending": ledger.pending(holding, now),
+            "debt": book.debt,
+            "total": book.balance,
+        },
+        "bonuses": bonuses,
+    }
+
+    with pipelined(conn):
+        conn.execute(
+            insert(OPERATIONS).inline(),
+            {
+                "id": book.operation_id,
+                "account_id": row.id,
+                "kind": "confirm",
+                "terminal": request.terminal,
+                "op_key": request.receipt_id,
+                "request_hash": digest,
+                "status": "done",
+                "program_version": row.version,
+                "partner": request.partner,
+                "net_minor": quote.paid_minor,
+                "points_earned": quote.points_earned,
+                "points_spent": quote.points_spent,
+                "occurred_at": occurred,
+                "recorded_at": now,
+                "response": response,
             },
-            "bonuses": bonuses,
-        }
-
-        with pipelined(conn):
-            conn.execute(
-                insert(OPERATIONS).inline(),
+        )
+        book.write(conn)
+        sold = {line.line_no: line for line in request.lines}
+        conn.execute(
+            insert(LINES).inline(),
+            [
                 {
-                    "id": book.operation_id,
-                    "account_id": row.id,
-                    "kind": "confirm",
-                    "terminal": request.terminal,
-                    "op_key": request.receipt_id,
-                    "request_hash": digest,
-                    "status": "done",
-                    "program_version": row.version,
-                    "partner": request.partner,
-                    "net_minor": quote.paid_minor,
-                    "points_earned": quote.points_earned,
-                    "points_spent": quote.points_spent,
-                    "occurred_at": occurred,
-                    "recorded_at": now,
-                    "response": response,
-                },
-            )
-            book.write(conn)
-            sold = {line.line_no: line for line in request.lines}
-            conn.execute(
-                insert(LINES).inline(),
-                [
-                    {
-                        "operation_id": book.operation_id,
-                        "line_no": p.line_no,
-                        "sku": sold[p.line_no].sku,
-                        "category": sold[p.line_no].category,
-                        "qty": sold[p.line_no].qty,
-                        "amount_minor": p.amount_minor,
-                        "discount_minor": p.discount_minor,
-                        "points_spent": p.points_spent,
-                        "paid_minor": p.paid_minor,
-                        "points_earned": p.points_earned,
-                        "stamps": p.stamps,
-                        "returned_qty": 0,
-                        "revoked_earned": 0,
-                        "refunded_spent": 0,
-                        "refunded_paid": 0,
-                    }
-                    for p in quote.lines
-                ],
-            )
-            if level_change is not None:
-                conn.execute(insert(LEVEL_CHANGES).inline(), level_change)
-            if badges:
-                conn.execute(insert(BADGES).inline(), badges)
-            if book.balance != row.balance:
-                account_changes["balance"] = book.balance
-            if book.debt != row.debt:
-                account_changes["debt"] = book.debt
-            if account_changes:
-                conn.execute(
-                    update(ACCOUNTS).where(ACCOUNTS.c.id == row.id).values(account_changes)
-                )
-        return response
+                    "operation_id": book.operation_id,
+                    "line_no": p.line_no,
+                    "sku": sold[p.line_no].sku,
+                    "category": sold[p.line_no].category,
+                    "qty": sold[p.line_no].qty,
+                    "amount_minor": p.amount_minor,
+                    "discount_minor": p.discount_minor,
+                    "points_spent": p.points_spent,
+                    "paid_minor": p.paid_minor,
+                    "points_earned": p.points_earned,
+                    "stamps": p.stamps,
+                    "returned_qty": 0,
+                    "revoked_earned": 0,
+                    "refunded_spent": 0,
+                    "refunded_paid": 0,
+                }
+                for p in quote.lines
+            ],
+        )
+        if level_change is not None:
+            conn.execute(insert(LEVEL_CHANGES).inline(), level_change)
+        if badges:
+            conn.execute(insert(BADGES).inline(), badges)
+        if book.balance != row.balance:
+            account_changes["balance"] = book.balance
+        if book.debt != row.debt:
+            account_changes["debt"] = book.debt
+        if account_changes:
+            conn.execute(update(ACCOUNTS).where(ACCOUNTS.c.id == row.id).values(account_changes))
+    return response

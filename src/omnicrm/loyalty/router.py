@@ -4,14 +4,18 @@ with ``till:*`` may do all) and member/program operations under ``/loyalty``. Ro
 translate HTTP to a use case and back."""
 
 import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy import Engine
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from omnicrm.access.keys import Caller
+from omnicrm.access.keys import Caller, authenticate
 from omnicrm.api.deps import CallerDep, EngineDep, ReadSessionDep
 from omnicrm.core.clock import utcnow
 from omnicrm.loyalty import enrolment, history, identify, memberships, reports, returns, till
@@ -82,6 +86,51 @@ async def app_engine(request: Request) -> Engine:
 AppEngineDep = Annotated[Engine, Depends(app_engine)]
 
 
+@dataclass(slots=True)
+class TillCall:
+    """A till request's caller and the connection (in a transaction) its API key was read on,
+    which the route goes on using, then releases."""
+
+    engine: Engine
+    caller: Caller
+    conn: Connection | None
+
+    def release(self) -> None:
+        if self.conn is not None:
+            conn, self.conn = self.conn, None
+            conn.close()
+
+
+def _open_till_call(engine: Engine, secret: str | None, scope: str) -> TillCall:
+    conn = engine.connect().execution_options(readonly=True)  # SQLite: a deferred BEGIN
+    try:
+        conn.begin()
+        with Session(bind=conn) as session:  # joins the connection's transaction, leaves it open
+            caller = authenticate(session, secret)
+        caller.require(scope)
+    except BaseException:
+        conn.close()
+        raise
+    return TillCall(engine, caller, conn)
+
+
+def till_call(scope: str) -> Any:
+    """The caller (API key with ``scope``, checked before the body is) and one connection for
+    the whole request, in one trip to the thread pool."""
+
+    async def dependency(
+        request: Request, x_api_key: Annotated[str | None, Header()] = None
+    ) -> AsyncIterator[TillCall]:
+        call = await run_in_threadpool(_open_till_call, request.app.state.engine, x_api_key, scope)
+        try:
+            yield call
+        finally:
+            if call.conn is not None:  # the route did not get to release it
+                await run_in_threadpool(call.release)
+
+    return Depends(dependency)
+
+
 def json_response(content: dict) -> Response:
     """``content`` as JSON, serialised once with orjson (skips re-validating the answer against
     the response model, which documents the shape)."""
@@ -101,23 +150,31 @@ def identify_member(
 
 @till_router.post("/calculate", response_model=QuoteOut)
 def calculate(
-    engine: AppEngineDep,
-    session: ReadSessionDep,
-    now: NowDep,
-    body: CalculateRequest,
-    caller: Caller = needs("till:calculate"),
+    now: NowDep, body: CalculateRequest, call: TillCall = till_call("till:calculate")
 ) -> Response:
-    _partner_scope(caller, body.partner)
-    # the read session the key was checked in (one connection per request)
-    return json_response(till.calculate_quote(engine, body, now, session=session))
+    try:
+        _partner_scope(call.caller, body.partner)
+        with Session(bind=call.conn) as session:
+            quote = till.calculate_quote(call.engine, body, now, session=session)
+    finally:
+        call.release()
+    return json_response(quote)
 
 
 @till_router.post("/confirm", response_model=ConfirmOut)
 def confirm(
-    engine: AppEngineDep, now: NowDep, body: ReceiptRequest, caller: Caller = needs("till:confirm")
+    now: NowDep, body: ReceiptRequest, call: TillCall = till_call("till:confirm")
 ) -> Response:
-    _partner_scope(caller, body.partner)
-    return json_response(till.confirm_receipt(engine, body, now))
+    try:
+        _partner_scope(call.caller, body.partner)
+        if call.engine.dialect.name == "postgresql":  # go on in the key's read transaction
+            answer = till.confirm_receipt(call.engine, body, now, conn=call.conn)
+        else:  # SQLite's writer starts with BEGIN IMMEDIATE on a connection of its own
+            call.release()
+            answer = till.confirm_receipt(call.engine, body, now)
+    finally:
+        call.release()
+    return json_response(answer)
 
 
 @till_router.post("/offline", response_model=list[OfflineResult])

@@ -3,7 +3,7 @@ Returns and cancels are in ``returns``. Each write runs once per (terminal, rece
 
 from datetime import datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -99,9 +99,16 @@ def calculate_receipt(
 
 
 def confirm_receipt(
-    engine: Engine, request: ReceiptRequest, now: datetime | None = None, *, offline: bool = False
+    engine: Engine,
+    request: ReceiptRequest,
+    now: datetime | None = None,
+    *,
+    offline: bool = False,
+    conn: Connection | None = None,
 ) -> dict:
-    """Apply a receipt: spend points from active lots, earn pending lots, stamps, level, rewards."""
+    """Apply a receipt: spend points from active lots, earn pending lots, stamps, level, rewards.
+    ``conn``: a PostgreSQL connection in a transaction to continue (see ``hotpath.confirm``); it
+    is left without a transaction."""
     now = now or utcnow()
     digest = request_hash(request)
     if offline and request.points_to_spend:
@@ -109,7 +116,7 @@ def confirm_receipt(
             [FieldError("points_to_spend", "an offline receipt cannot spend points")]
         )
     try:
-        return hotpath.confirm(engine, request, digest, now)
+        return hotpath.confirm(engine, request, digest, now, conn)
     except hotpath.Fallback:
         pass  # not the common case: the general path below
     except IntegrityError:

@@ -16,6 +16,7 @@ from omnicrm.store.schema.orders import (
     ReturnLine,
 )
 from omnicrm.store.schema.reference import Brand, Category, Product, Store
+from omnicrm.store.schema.staff import StaffUser  # noqa: F401 (registers the staff tables)
 
 __all__ = [
     "ApiKey",

@@ -1,0 +1,108 @@
+"""Page benchmark: server time of every workstation page, signed in as an administrator.
+
+    python benchmarks/bench_pages.py --customers 300          # generate, import, resolve, then load
+    python benchmarks/bench_pages.py --db URL --loads 10      # an existing store
+
+Pages are requested in-process (the ASGI app under Starlette's test client), so the figures are the
+server's work: routing, queries, templates, without a network. Each page is loaded ``--loads`` times
+after one warm-up load; p50 and max are printed per page.
+"""
+
+import argparse
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+
+from omnicrm.api.app import create_app
+from omnicrm.identity.resolve import resolve_all
+from omnicrm.ingest.bulk import import_directory
+from omnicrm.store.db import make_engine, read_session
+from omnicrm.store.migrate import upgrade
+from omnicrm.store.schema import Identifier, Merge, Order
+from omnicrm.synth import generate
+from omnicrm.web.demo import DEMO_LOGINS, ensure_demo_users
+
+
+def _prepare(args: argparse.Namespace, workdir: Path) -> Engine:
+    engine = make_engine(args.db or f"sqlite:///{workdir / 'pages.db'}")
+    upgrade(engine)
+    if not args.db:
+        started = time.perf_counter()
+        generate(workdir / "data", args.customers, seed=42, workers=1)
+        import_directory(engine, workdir / "data")
+        resolve_all(engine)
+        print(f"prepared {args.customers} customers in {time.perf_counter() - started:.1f}s")
+    ensure_demo_users(engine)
+    return engine
+
+
+def _pages(engine: Engine) -> list[str]:
+    """Every page, with the busiest customer (most orders) for the profile and search pages."""
+    with read_session(engine) as s:
+        busiest = s.execute(
+            select(Order.customer_id, func.count())
+            .where(Order.customer_id.is_not(None))
+            .group_by(Order.customer_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).first()
+        phone = s.scalar(
+            select(Identifier.value).where(
+                Identifier.kind == "phone", Identifier.customer_id == (busiest and busiest[0])
+            )
+        )
+        merge = s.scalar(select(Merge.id).where(Merge.undone_at.is_(None)).limit(1))
+    pages = ["/customers", "/identity/review", "/loyalty", "/admin/users", "/admin/keys"]
+    pages.append("/admin/audit")
+    if busiest:
+        pages.append(f"/customers/{busiest[0]}")
+    if phone:
+        pages.append(f"/customers?q={quote(phone)}")
+    if merge:
+        pages.append(f"/identity/merges/{merge}/unmerge")
+    return pages
+
+
+def _signed_in(engine: Engine) -> TestClient:
+    admin = DEMO_LOGINS[0]
+    client = TestClient(create_app(engine), follow_redirects=False)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    answer = client.post(
+        "/login", data={"username": admin.username, "password": admin.password, "csrf_token": token}
+    )
+    if answer.status_code != 303:
+        sys.exit(f"could not sign in as {admin.username}: {answer.status_code}")
+    return client
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--customers", type=int, default=300)
+    parser.add_argument("--db", help="an existing store (default: generate one)")
+    parser.add_argument("--loads", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = _prepare(args, Path(tmp))
+        client = _signed_in(engine)
+        print(f"{'page':<48} {'p50 ms':>8} {'max ms':>8}")
+        for page in _pages(engine):
+            if client.get(page).status_code != 200:
+                sys.exit(f"{page} did not answer 200")
+            times = []
+            for _ in range(args.loads):
+                started = time.perf_counter()
+                client.get(page)
+                times.append((time.perf_counter() - started) * 1000)
+            print(f"{page:<48} {statistics.median(times):>8.1f} {max(times):>8.1f}")
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""``omnicrm analytics ...``: refresh the columnar snapshot and run any analysis from the command
+line, as a table on screen or as CSV / Excel / JSON (``--format``, ``--out``).
+
+Options common to every analysis come before the command:
+``omnicrm analytics --since 2025-07-01 --until 2026-01-01 --by channel kpi``.
+"""
+
+import json
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from omnicrm.analytics.query import Filters, Period, Query
+from omnicrm.analytics.report import Report
+from omnicrm.analytics.service import Analysis
+
+app = typer.Typer(
+    help="Analytics: KPIs, RFM, ABC/XYZ, cohorts, funnel, attribution, reports.",
+    no_args_is_help=True,
+)
+console = Console()
+
+
+@dataclass
+class Options:
+    db: str | None
+    snapshot: Path | None
+    query: Query
+    fmt: str
+    out: Path | None
+
+
+@app.callback()
+def common(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None, typer.Option("--db", help="Database URL (default: configured).")
+    ] = None,
+    snapshot: Annotated[
+        Path | None, typer.Option(help="DuckDB snapshot file (default: next to the database).")
+    ] = None,
+    since: Annotated[datetime | None, typer.Option(help="Period start (UTC if no offset).")] = None,
+    until: Annotated[datetime | None, typer.Option(help="Period end, exclusive.")] = None,
+    days: Annotated[int, typer.Option(help="Period length when --since is not given.")] = 365,
+    channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None,
+    store: Annotated[str | None, typer.Option(help="Only this store code.")] = None,
+    city: Annotated[str | None, typer.Option(help="Only this city.")] = None,
+    level: Annotated[str | None, typer.Option(help="Only this loyalty level.")] = None,
+    segment: Annotated[str | None, typer.Option(help="Only this RFM segment.")] = None,
+    by: Annotated[
+        str, typer.Option(help="Breakdown: total, channel, store, city, level, segment.")
+    ] = "total",
+    fmt: Annotated[str, typer.Option("--format", help="table, csv, xlsx or json.")] = "table",
+    out: Annotated[Path | None, typer.Option(help="Write to this file (xlsx needs it).")] = None,
+) -> None:
+    """Period, filters and output for the command that follows."""
+    utc = [None if t is None else t.replace(tzinfo=t.tzinfo or UTC) for t in (since, until)]
+    ctx.obj = Options(
+        db,
+        snapshot,
+        Query(Period.of(utc[0], utc[1], days), Filters(channel, store, city, level, segment), by),
+        fmt,
+        out,
+    )
+
+
+def _snapshot(options: Options):  # type: ignore[no-untyped-def]
+    from omnicrm.analytics.snapshot import Snapshot, default_path
+    from omnicrm.store.db import get_engine
+    from omnicrm.store.migrate import upgrade
+
+    engine = get_engine(options.db)
+    upgrade(engine)
+    return engine, Snapshot(options.snapshot or default_path(engine.url))
+
+
+def _emit(report: Report, options: Options) -> None:
+    from omnicrm.analytics.export import render
+
+    if options.fmt == "table":
+        table = Table(title=report.title, caption="\n".join(report.notes))
+        for column in report.columns:
+            table.add_column(column)
+        for row in report.rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        console.print(table)
+        return
+    if options.fmt == "json":
+        data = json.dumps(
+            {"name": report.name, "rows": report.records(), "notes": report.notes},
+            ensure_ascii=False,
+            default=str,
+        ).encode()
+    else:
+        data = render(report, options.fmt)
+    if options.out:
+        options.out.write_bytes(data)
+        console.print(f"wrote {len(report.rows)} rows to {options.out}")
+    elif options.fmt == "xlsx":
+        raise typer.BadParameter("--format xlsx needs --out FILE")
+    else:
+        sys.stdout.buffer.write(data)
+
+
+def _run(ctx: typer.Context, analysis: Analysis) -> None:
+    from omnicrm.analytics.service import run
+
+    options: Options = ctx.obj
+    engine, snapshot = _snapshot(options)
+    try:
+        if snapshot.last_refresh() is None:
+            snapshot.refresh(engine)
+        _emit(run(snapshot, analysis, options.query), options)
+    finally:
+        snapshot.close()
+
+
+@app.command()
+def refresh(
+    ctx: typer.Context,
+    full: Annotated[bool, typer.Option(help="Rebuild from scratch.")] = False,
+) -> None:
+    """Bring the snapshot up to date with the operational store."""
+    engine, snapshot = _snapshot(ctx.obj)
+    try:
+        report = snapshot.refresh(engine, full=full, progress=console.print)
+    finally:
+        snapshot.close()
+    console.print(f"refresh {report.refresh_id} took {report.seconds:.1f}s: {report.rows}")
+
+
+@app.command()
+def kpi(ctx: typer.Context) -> None:
+    """Loyalty KPIs beside the previous period."""
+    from omnicrm.analytics.kpi import kpis
+
+    _run(ctx, kpis)
+
+
+@app.command()
+def rfm(
+    ctx: typer.Context,
+    movement: Annotated[
+        bool, typer.Option(help="Transition matrix from the previous period.")
+    ] = False,
+) -> None:
+    """RFM segments (or their movement)."""
+    from omnicrm.analytics.rfm import rfm_movement, rfm_segments
+
+    _run(ctx, rfm_movement if movement else rfm_segments)
+
+
+@app.command()
+def abc(
+    ctx: typer.Context,
+    subject: Annotated[list[str] | None, typer.Option(help="customer, category, sku")] = None,
+    measure: Annotated[list[str] | None, typer.Option(help="revenue, units, orders")] = None,
+    detail: Annotated[int, typer.Option(help="List the top N subjects instead.")] = 0,
+) -> None:
+    """ABC x XYZ classes."""
+    from functools import partial
+
+    from omnicrm.analytics.abc import MEASURES, SUBJECTS
+    from omnicrm.analytics.abc import abc as analysis
+
+    subjects, measures = tuple(subject or SUBJECTS), tuple(measure or MEASURES)
+    _run(ctx, partial(analysis, subjects=subjects, measures=measures, detail=detail))
+
+
+@app.command()
+def cohorts(ctx: typer.Context) -> None:
+    """Retention and revenue by month of first purchase."""
+    from omnicrm.analytics.cohorts import cohorts as analysis
+
+    _run(ctx, analysis)
+
+
+@app.command()
+def funnel(ctx: typer.Context) -> None:
+    """Customers per funnel stage and acquisition source."""
+    from omnicrm.analytics.funnel import funnel as analysis
+
+    _run(ctx, analysis)
+
+
+@app.command()
+def attribution(
+    ctx: typer.Context,
+    lookback_days: Annotated[int, typer.Option(help="Touchpoints this many days back.")] = 30,
+) -> None:
+    """Channel attribution: first touch, last touch, 40/20/40."""
+    from functools import partial
+
+    from omnicrm.analytics.attribution import attribution as analysis
+
+    _run(ctx, partial(analysis, lookback_days=lookback_days))
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="product_loyalty, sales, store_dynamics, ...")],
+    limit: int = 100,
+    fewest: bool = False,
+    min_receipts: int = 1,
+    inactive_days: int = 90,
+    grain: Annotated[str, typer.Option(help="week or month")] = "month",
+    profile: Annotated[str, typer.Option(help="gender, age_band, level or city")] = "gender",
+    group: Annotated[str, typer.Option(help="category, brand or sku")] = "category",
+) -> None:
+    """One of the retail reports."""
+    from omnicrm.analytics.reports import ReportOptions
+    from omnicrm.analytics.service import report_analysis
+
+    options = ReportOptions(limit, fewest, min_receipts, inactive_days, grain, profile, group)
+    _run(ctx, report_analysis(name, options))

@@ -1,0 +1,31 @@
+"""The retail reports (A4), by name: each takes (snapshot cursor, query, options) -> Report."""
+
+from collections.abc import Callable
+from functools import partial
+
+import duckdb
+
+from omnicrm.analytics.query import Query
+from omnicrm.analytics.report import Report
+from omnicrm.analytics.reports.customers import inactive, ranking
+from omnicrm.analytics.reports.demographics import sales_by_profile
+from omnicrm.analytics.reports.options import ReportOptions
+from omnicrm.analytics.reports.products import product_loyalty, sales
+from omnicrm.analytics.reports.stores import registrations, store_dynamics, store_frequency
+
+ReportFn = Callable[[duckdb.DuckDBPyConnection, Query, ReportOptions], Report]
+
+REPORTS: dict[str, ReportFn] = {
+    "product_loyalty": product_loyalty,
+    "sales": sales,
+    "store_dynamics": store_dynamics,
+    "demographics": sales_by_profile,
+    "items_per_receipt": partial(ranking, by="items_per_receipt"),
+    "receipts": partial(ranking, by="receipts"),
+    "inactive": inactive,
+    "store_frequency": store_frequency,
+    "receipt_sum": partial(ranking, by="receipt_sum"),
+    "registrations": registrations,
+}
+
+__all__ = ["REPORTS", "ReportFn", "ReportOptions"]

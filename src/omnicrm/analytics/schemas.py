@@ -1,0 +1,24 @@
+"""API shapes of analytics answers."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class ReportOut(BaseModel):
+    name: str
+    title: str
+    since: datetime
+    until: datetime
+    snapshot_refreshed_at: datetime | None
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    notes: list[str]
+
+
+class RefreshOut(BaseModel):
+    refresh_id: int
+    full: bool
+    seconds: float
+    rows: dict[str, int]

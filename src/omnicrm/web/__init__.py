@@ -1,0 +1,33 @@
+"""The staff workstation: server-rendered pages over the same use cases as the API, with sign-in,
+roles, CSRF-protected forms, Russian and English. ``install(app)`` adds it to the API app."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from omnicrm.web import errors
+from omnicrm.web.config import get_web_settings
+from omnicrm.web.pages import admin, auth, customers, identity, loyalty
+from omnicrm.web.rendering import error_page
+
+STATIC = Path(__file__).with_name("static")
+ROUTERS = (auth.router, customers.router, identity.router, loyalty.router, admin.router)
+
+
+def install(app: FastAPI) -> None:
+    """Mount the pages, their static files and the session cookie on ``app``."""
+    settings = get_web_settings()
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.session_secret,
+        session_cookie="omnicrm_session",
+        max_age=settings.session_hours * 3600,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in ROUTERS:
+        app.include_router(router)
+    errors.install(app, error_page)

@@ -1,0 +1,36 @@
+"""Settings of the web workstation, read from ``OMNICRM_WEB_*``.
+
+Without ``OMNICRM_WEB_SESSION_SECRET`` a random secret is made per process: fine for the demo and
+for tests, but sign-ins then end when the server restarts and cannot be shared between workers,
+so production sets it.
+"""
+
+import secrets
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class WebSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OMNICRM_WEB_", env_file=".env", extra="ignore")
+
+    session_secret: str = Field(default_factory=lambda: secrets.token_urlsafe(32), min_length=32)
+    session_hours: int = Field(8, ge=1, le=24 * 7)
+    """A sign-in lasts one working shift by default."""
+    secure_cookies: bool = False
+    """Send the session cookie over HTTPS only (set behind TLS)."""
+    timezone: str = "Europe/Moscow"
+    default_lang: str = "ru"
+    max_failed_logins: int = 5
+    lockout_minutes: int = 15
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@lru_cache
+def get_web_settings() -> WebSettings:
+    return WebSettings()

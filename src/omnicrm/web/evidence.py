@@ -1,0 +1,31 @@
+"""Evidence of a merge or a suggested merge, as lines a person reads: which rule, which shared
+identifiers (masked for roles without contact access), which compared fields agreed."""
+
+from dataclasses import dataclass
+
+from omnicrm.web.masking import shown
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceLine:
+    key: str
+    text: str
+    agreed: bool | None = None
+    """For a compared field: whether both profiles agree on it."""
+
+
+def _identifier(item: str, reveal: bool) -> str:
+    kind, _, value = item.partition(":")
+    return f"{kind}: {shown(kind, value, reveal=reveal)}" if value else item
+
+
+def evidence_lines(evidence: dict, *, reveal: bool) -> list[EvidenceLine]:
+    lines = []
+    for key, value in sorted(evidence.items()):
+        if key == "compared" and isinstance(value, dict):
+            lines += [EvidenceLine(f"compared:{f}", f, bool(ok)) for f, ok in sorted(value.items())]
+        elif key == "identifiers" and isinstance(value, list):
+            lines.append(EvidenceLine(key, ", ".join(_identifier(str(i), reveal) for i in value)))
+        else:
+            lines.append(EvidenceLine(key, str(value)))
+    return lines

@@ -1,0 +1,38 @@
+"""Russian and English. Message ids are the English texts (gettext style): English needs entries
+only for labels of stored codes (``channel:callcentre``), Russian translates everything; an id
+missing from a catalogue shows as itself, and a test keeps the Russian catalogue complete."""
+
+from typing import Any
+
+from omnicrm.web.messages_ru import RU
+
+LANGUAGES = {"ru": "Русский", "en": "English"}
+
+EN = {
+    "channel:web": "Web shop",
+    "channel:app": "Mobile app",
+    "channel:call_centre": "Call centre",
+    "kind:mp_buyer": "marketplace buyer",
+    "role:marketer": "Marketer",
+    "role:analyst": "Analyst",
+    "role:store_staff": "Store staff",
+    "role:administrator": "Administrator",
+    "method:deterministic": "shared identifier",
+    "detail:total_minor": "total",
+    "detail:store_code": "store",
+}
+
+CATALOGUES = {"ru": RU, "en": EN}
+
+
+def translate(lang: str, message: str, **params: Any) -> str:
+    """``message`` in ``lang`` with ``{name}`` placeholders filled."""
+    text = CATALOGUES.get(lang, {}).get(message, message)
+    return text.format(**params) if params else text
+
+
+def label(lang: str, group: str, value: str | None) -> str:
+    """A stored code for people: ``label('ru', 'channel', 'web')`` -> ``Интернет-магазин``."""
+    if value is None:
+        return "—"
+    return CATALOGUES.get(lang, {}).get(f"{group}:{value}", value.replace("_", " "))

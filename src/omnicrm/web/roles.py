@@ -1,0 +1,49 @@
+"""Roles and what each may see and change, as one table of data (S1).
+
+Pages ask for a permission, never for a role, so changing who may do what is an edit of
+``GRANTS`` alone. Personal contact data (phone, e-mail, device ids) is a permission of its own:
+roles without ``CONTACTS`` see it masked.
+"""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    MARKETER = "marketer"
+    ANALYST = "analyst"
+    STORE_STAFF = "store_staff"
+    ADMINISTRATOR = "administrator"
+
+
+class Permission(StrEnum):
+    CUSTOMERS = "customers"
+    """Search customers and open the customer 360 page."""
+    CONTACTS = "contacts"
+    """See phones, e-mails and other identifiers unmasked."""
+    IDENTITY = "identity"
+    """Decide suggested merges and undo merges."""
+    LOYALTY = "loyalty"
+    """Read the loyalty programs' settings."""
+    USERS = "users"
+    """Manage staff users."""
+    API_KEYS = "api_keys"
+    """Issue and revoke the keys of tills, sites and partners."""
+    AUDIT = "audit"
+    """Read who did what with personal data."""
+
+
+P = Permission
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.MARKETER: frozenset({P.CUSTOMERS, P.CONTACTS, P.IDENTITY, P.LOYALTY}),
+    Role.ANALYST: frozenset({P.CUSTOMERS, P.LOYALTY}),
+    Role.STORE_STAFF: frozenset({P.CUSTOMERS}),
+    Role.ADMINISTRATOR: frozenset(Permission),
+}
+
+
+def allows(role: str, permission: Permission) -> bool:
+    """Unknown roles (a row edited by hand) may do nothing."""
+    try:
+        return permission in GRANTS[Role(role)]
+    except ValueError:
+        return False

@@ -1,0 +1,90 @@
+"""Who sees what (S1): every page against every role, the menu each role gets, and personal data
+masked for the roles that do not need it."""
+
+import pytest
+from fastapi.testclient import TestClient
+from web_store import EMAIL, PHONE, Store, client_for, signed_in
+
+M, A, S, ADM = "marketer", "analyst", "store_staff", "administrator"
+EVERYONE = {M, A, S, ADM}
+
+PAGES = {
+    "/customers": EVERYONE,
+    "/customers/{anna}": EVERYONE,
+    "/identity/review": {M, ADM},
+    "/identity/merges/{merge}/unmerge": {M, ADM},
+    "/loyalty": {M, A, ADM},
+    "/admin/users": {ADM},
+    "/admin/keys": {ADM},
+    "/admin/audit": {ADM},
+}
+MENU = {
+    M: ["/customers", "/identity/review", "/loyalty"],
+    A: ["/customers", "/loyalty"],
+    S: ["/customers"],
+    ADM: [
+        "/customers", "/identity/review", "/loyalty", "/admin/users", "/admin/keys", "/admin/audit"
+    ],
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def clients(store: Store) -> dict[str, TestClient]:
+    return {role: signed_in(store.engine, role) for role in EVERYONE}
+
+
+def _url(template: str, store: Store) -> str:
+    return template.format(anna=store.anna, merge=store.merge_id)
+
+
+@pytest.mark.parametrize("role", sorted(EVERYONE))
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_each_role_opens_only_its_pages(
+    store: Store, clients: dict[str, TestClient], page: str, role: str
+) -> None:
+    response = clients[role].get(_url(page, store))
+    assert response.status_code == (200 if role in PAGES[page] else 403), response.text[:500]
+    assert response.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_nobody_signed_out_sees_a_page(store: Store, page: str) -> None:
+    response = client_for(store.engine).get(_url(page, store))
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize("role", sorted(EVERYONE))
+def test_the_menu_lists_exactly_the_roles_pages(clients: dict[str, TestClient], role: str) -> None:
+    html = clients[role].get("/customers").text
+    nav = html.split("<nav", 1)[1].split("</nav>", 1)[0]
+    assert [p for p in MENU[ADM] if f'href="{p}"' in nav] == MENU[role]
+
+
+@pytest.mark.parametrize(("role", "reveals"), [(M, True), (ADM, True), (A, False), (S, False)])
+def test_contacts_are_masked_for_roles_that_do_not_need_them(
+    store: Store, clients: dict[str, TestClient], role: str, reveals: bool
+) -> None:
+    html = clients[role].get(f"/customers/{store.anna}").text
+    assert (PHONE in html) is reveals
+    assert (EMAIL in html) is reveals
+    assert ("2000000000017" in html) is reveals
+    if not reveals:
+        assert "+7 916 ***-**-93" in html
+        assert "a***@mail.ru" in html
+        assert "17.05.1990" not in html
+        assert "1990" in html
+
+
+def test_a_search_by_phone_works_for_store_staff_without_revealing_it(
+    clients: dict[str, TestClient], store: Store
+) -> None:
+    html = clients[S].get("/customers", params={"q": "8 (916) 220-63-93"}).text
+    assert f'href="/customers/{store.anna}"' in html
+    assert PHONE not in html
+
+
+def test_every_profile_opening_is_audited(store: Store, clients: dict[str, TestClient]) -> None:
+    clients[A].get(f"/customers/{store.anna}")
+    html = clients[ADM].get("/admin/audit", params={"subject": f"customer:{store.anna}"}).text
+    assert "analyst" in html
