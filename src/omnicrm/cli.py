@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from omnicrm.analytics.command import app as analytics_app
 from omnicrm.identity.command import app as identity_app
 from omnicrm.ingest.command import import_data
 from omnicrm.loyalty.command import app as loyalty_app
@@ -24,6 +25,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(identity_app, name="identity")
 app.add_typer(loyalty_app, name="loyalty")
 app.add_typer(web_app, name="web")
+app.add_typer(analytics_app, name="analytics")
 
 DbUrl = Annotated[
     str | None,

@@ -10,12 +10,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from omnicrm.access.keys import create_key
 from omnicrm.analytics.command import app as cli
 from omnicrm.analytics.export import render, to_csv, to_xlsx
 from omnicrm.analytics.report import Report
 from omnicrm.analytics.reports import REPORTS
 from omnicrm.analytics.snapshot import Snapshot
 from omnicrm.api.app import create_app
+from omnicrm.store.db import unit_of_work
 
 PERIOD = {"since": "2025-07-01T00:00:00Z", "until": "2025-10-01T00:00:00Z"}
 REPORT = Report(
@@ -50,11 +52,26 @@ def test_unknown_format() -> None:
         render(REPORT, "pdf")
 
 
+@pytest.fixture(scope="session")
+def api_key(shared_store: Engine) -> str:
+    with unit_of_work(shared_store) as session:
+        return create_key(session, "analyst", ["analytics:read"])
+
+
 @pytest.fixture
-def client(shared_store: Engine, shared: Snapshot) -> TestClient:
+def client(shared_store: Engine, shared: Snapshot, api_key: str) -> TestClient:
     app = create_app(shared_store)
     app.state.analytics = shared
-    return TestClient(app)
+    return TestClient(app, headers={"X-API-Key": api_key})
+
+
+def test_analytics_needs_a_key_with_its_scope(shared_store: Engine) -> None:
+    with unit_of_work(shared_store) as session:
+        till = create_key(session, "till", ["loyalty:*"])
+    app = create_app(shared_store)
+    assert TestClient(app).get("/api/v1/analytics/kpi").status_code == 401
+    forbidden = TestClient(app, headers={"X-API-Key": till}).get("/api/v1/analytics/kpi")
+    assert forbidden.status_code == 403
 
 
 def _kpi(client: TestClient, **params: str) -> dict[str, object]:

@@ -18,6 +18,7 @@ RUNS = {
     "bench_till.py": ["--customers", "50", "--clients", "2", "--seconds", "1"],
     "bench_expiry.py": ["--accounts", "50"],
     "bench_pages.py": ["--customers", "60"],
+    "bench_analytics.py": ["--customers", "60"],
 }
 
 

@@ -424,13 +424,24 @@ class _Resolver:
             [np.unique(dst).tolist()],
         ).fetchall()
         value_of = {node: (kind, value) for node, kind, value in values}
+        # Group nodes, edges and rules by component once (the loop below relabels nodes).
+        node_order = np.argsort(labels, kind="stable")
+        node_labels = labels[node_order]
+        edge_labels = labels[src]
+        edge_order = np.argsort(edge_labels, kind="stable")
+        edge_labels = edge_labels[edge_order]
+        src, dst = src[edge_order], dst[edge_order]
+        rules_of: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for a, b in always:
+            rules_of[int(labels[a])].append((a, b))
+        banned: list[Quarantine] = []
         for lab in conflicted:
-            mask = labels[src] == lab
-            comp_edges = list(zip(src[mask].tolist(), dst[mask].tolist(), strict=True))
-            nodes = np.flatnonzero(labels == lab).tolist()
+            lo, hi = np.searchsorted(edge_labels, [lab, lab + 1])
+            comp_edges = list(zip(src[lo:hi].tolist(), dst[lo:hi].tolist(), strict=True))
+            lo, hi = np.searchsorted(node_labels, [lab, lab + 1])
+            nodes = np.sort(node_order[lo:hi]).tolist()
             comp_tags = {n: tags[n] for n in nodes if n in tags}
-            rules = [(a, b) for a, b in always if labels[a] == lab]
-            banned: list[Quarantine] = []
+            rules = list(rules_of.get(lab, []))
             while True:
                 result = constrained_components(
                     nodes, rules + comp_edges, comp_tags, lambda a, b: self.compatible(a, b)
@@ -448,7 +459,7 @@ class _Resolver:
                 comp_edges = [(a, b) for a, b in comp_edges if b != bad]
             for node, root in result.labels.items():
                 labels[node] = root
-            self._add_quarantine(banned)
+        self._add_quarantine(banned)
 
     def attach_corroborated(self, labels: np.ndarray) -> None:
         """MAC and face sightings join the one profile their value was seen with next to a strong

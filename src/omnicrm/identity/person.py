@@ -7,6 +7,7 @@ one (a duplicate card of the same person), never a mother and a daughter behind 
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from omnicrm.identity.translit import canonical_name, plain_latin
 
@@ -58,6 +59,7 @@ def _is_initial(text: str) -> bool:
     return len(text.strip().rstrip(".")) == 1
 
 
+@lru_cache(maxsize=1 << 18)
 def _names_differ(x: str | None, y: str | None) -> bool:
     cx, cy = canonical_name(x), canonical_name(y)
     if not cx or not cy:
