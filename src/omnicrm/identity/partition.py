@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from omnicrm.identity.graph import components, constrained_components
-from omnicrm.identity.person import PersonFacts, clearly_different, clearly_same
+from omnicrm.identity.person import PersonFacts, clearly_different, clearly_same, names_differ
 from omnicrm.identity.policy import (
     POLICIES,
     Creates,
@@ -104,6 +104,9 @@ def _blocked_predicate() -> tuple[str, list[str]]:
             terms.append("(kind = ? AND regexp_matches(value, ?))")
             params += [p.kind, pattern]
     return " OR ".join(terms) or "FALSE", params
+
+
+_NO_FACTS = PersonFacts()
 
 
 @lru_cache(maxsize=1 << 16)
@@ -380,8 +383,27 @@ class _Resolver:
         return not any(_different(x, y) for x in fa for y in fb)
 
     def _consistent(self, keys: list[int]) -> bool:
-        """Whether the people behind ``keys`` may all be one (checked once per distinct fact)."""
+        """Whether the people behind ``keys`` may all be one. The usual case (a member and orders
+        naming her) is settled on distinct birth dates, genders and name pairs; a component that
+        fails it is checked pair by pair, where manual rules may overrule the facts."""
         people = self.inp.people
+        facts = {people.get(key, _NO_FACTS) for key in keys}
+        births = {f.birth_date for f in facts if f.birth_date}
+        genders = {f.gender for f in facts if f.gender}
+        names = sorted({(f.first_name, f.last_name) for f in facts}, key=str)
+        if (
+            len(births) <= 1
+            and len(genders) <= 1
+            and not any(names_differ(x, y) for i, x in enumerate(names) for y in names[i + 1 :])
+        ):
+            if not self.inp.never_link:
+                return True
+            profiles = sorted(k for k in keys if k > 0)
+            return not any(
+                (x, y) in self.inp.never_link
+                for i, x in enumerate(profiles)
+                for y in profiles[i + 1 :]
+            )
         distinct: dict[PersonFacts, int] = {}
         for key in keys:
             distinct.setdefault(people.get(key, PersonFacts()), key)
@@ -395,15 +417,20 @@ class _Resolver:
         dst = np.concatenate([self.dst, np.array([b for _, b in always], dtype=np.int64)])
         labels = components(self.n_nodes, src, dst)
         tags = self.tag_of()
-        by_label: dict[int, list[int]] = defaultdict(list)
-        for node, cid in tags.items():
-            by_label[int(labels[node])].append(cid)
-        for key, node in self.named.items():
-            by_label[int(labels[node])].append(key)
         tags.update({node: key for key, node in self.named.items()})
-        conflicted = sorted(
-            lab for lab, keys in by_label.items() if len(keys) > 1 and not self._consistent(keys)
-        )
+        # Only components holding two or more people's facts can conflict: find them in numpy.
+        nodes = np.fromiter(tags.keys(), dtype=np.int64, count=len(tags))
+        keys = np.fromiter(tags.values(), dtype=np.int64, count=len(tags))
+        labs = labels[nodes]
+        order = np.argsort(labs, kind="stable")
+        labs, keys = labs[order], keys[order]
+        starts = np.flatnonzero(np.r_[True, labs[1:] != labs[:-1]])
+        sizes = np.diff(np.r_[starts, len(labs)])
+        conflicted = [
+            int(labs[a])
+            for a, n in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True)
+            if not self._consistent(keys[a : a + n].tolist())
+        ]
         if conflicted:
             self._resolve_conflicts(labels, conflicted, tags, always)
         return labels

@@ -79,10 +79,18 @@ def clearly_different(a: PersonFacts, b: PersonFacts) -> bool:
         return True
     if a.gender and b.gender and a.gender != b.gender:
         return True
-    straight = _names_differ(a.first_name, b.first_name) or _names_differ(a.last_name, b.last_name)
-    # Order forms get "Иванова Анна" as often as "Анна Иванова": either reading may match.
-    swapped = _names_differ(a.first_name, b.last_name) or _names_differ(a.last_name, b.first_name)
-    return straight and swapped
+    return names_differ((a.first_name, a.last_name), (b.first_name, b.last_name))
+
+
+Name = tuple[str | None, str | None]
+
+
+@lru_cache(maxsize=1 << 18)
+def names_differ(a: Name, b: Name) -> bool:
+    """Whether (first, last) ``a`` and ``b`` name two people. Order forms get "Иванова Анна" as
+    often as "Анна Иванова": either reading may match."""
+    straight = _names_differ(a[0], b[0]) or _names_differ(a[1], b[1])
+    return straight and (_names_differ(a[0], b[1]) or _names_differ(a[1], b[0]))
 
 
 def clearly_same(a: PersonFacts, b: PersonFacts) -> bool:

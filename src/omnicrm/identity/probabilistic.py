@@ -80,18 +80,20 @@ def _read_profiles(engine: Engine) -> pa.Table:
                                  ON ri.record_type = 'order' AND o.id = ri.record_id
                                WHERE ri.kind IN ('phone', 'phone_mask')
                                  AND o.customer_id IS NOT NULL
+                                 AND NOT EXISTS (SELECT 1 FROM quarantined_identifiers q
+                                                 WHERE q.kind = ri.kind AND q.value = ri.value)
                                GROUP BY o.customer_id, ri.value
                                UNION ALL
-                               SELECT customer_id, value, 1000 FROM identifiers
+                               SELECT customer_id, value, 1000000 FROM identifiers
                                WHERE kind = 'phone' AND customer_id IS NOT NULL),
-                    best AS (SELECT customer_id, min(value) AS value FROM phones p
-                             WHERE n = (SELECT max(n) FROM phones p2
-                                        WHERE p2.customer_id = p.customer_id)
-                             GROUP BY customer_id)
+                    best AS (SELECT customer_id, value,
+                                    row_number() OVER (PARTITION BY customer_id
+                                                       ORDER BY n DESC, value) AS rank
+                             FROM phones)
                SELECT c.id, c.first_name, c.last_name, c.birth_date, c.gender, c.city,
                       names.contact, best.value
                FROM customers c LEFT JOIN names ON names.customer_id = c.id
-               LEFT JOIN best ON best.customer_id = c.id
+               LEFT JOIN best ON best.customer_id = c.id AND best.rank = 1
                WHERE c.merged_into_id IS NULL""",
             PROFILE_SCHEMA,
         )

@@ -62,7 +62,9 @@ class ReviewItem(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     merge_id: Mapped[int | None] = mapped_column(ForeignKey("identity_merges.id"))
 
-    __table_args__ = (UniqueConstraint("left_id", "right_id"),)
+    # The queue is read best first by status: at millions of profiles the model queues tens of
+    # thousands of pairs, and a page must not sort them all.
+    __table_args__ = (UniqueConstraint("left_id", "right_id"), Index(None, "status", "score"))
 
 
 class QuarantinedIdentifier(Base):
