@@ -19,6 +19,7 @@ RUNS = {
     "bench_expiry.py": ["--accounts", "50"],
     "bench_pages.py": ["--customers", "60"],
     "bench_analytics.py": ["--customers", "60"],
+    "bench_promotions.py": ["--codes", "1000", "--customers", "60", "--carts", "200"],
 }
 
 

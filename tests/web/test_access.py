@@ -3,12 +3,20 @@ masked for the roles that do not need it."""
 
 import pytest
 from fastapi.testclient import TestClient
-from web_store import EMAIL, PHONE, Store, client_for, signed_in
+from web_store import EMAIL, PHONE, Store, client_for, post, signed_in
 
 M, A, S, ADM = "marketer", "analyst", "store_staff", "administrator"
 EVERYONE = {M, A, S, ADM}
 
+ANALYSTS = {M, A, ADM}
 PAGES = {
+    "/dashboard": ANALYSTS,
+    "/dashboard/download?format=csv": ANALYSTS,
+    "/analytics": ANALYSTS,
+    "/analytics/rfm": ANALYSTS,
+    "/analytics/abc": ANALYSTS,
+    "/analytics/reports/inactive": ANALYSTS,
+    "/analytics/reports/sales/download?format=xlsx": ANALYSTS,
     "/customers": EVERYONE,
     "/customers/{anna}": EVERYONE,
     "/identity/review": {M, ADM},
@@ -19,11 +27,12 @@ PAGES = {
     "/admin/audit": {ADM},
 }
 MENU = {
-    M: ["/customers", "/identity/review", "/loyalty"],
-    A: ["/customers", "/loyalty"],
+    M: ["/dashboard", "/customers", "/identity/review", "/loyalty", "/analytics"],
+    A: ["/dashboard", "/customers", "/loyalty", "/analytics"],
     S: ["/customers"],
     ADM: [
-        "/customers", "/identity/review", "/loyalty", "/admin/users", "/admin/keys", "/admin/audit"
+        "/dashboard", "/customers", "/identity/review", "/loyalty", "/analytics", "/admin/users",
+        "/admin/keys", "/admin/audit",
     ],
 }  # fmt: skip
 
@@ -44,7 +53,8 @@ def test_each_role_opens_only_its_pages(
 ) -> None:
     response = clients[role].get(_url(page, store))
     assert response.status_code == (200 if role in PAGES[page] else 403), response.text[:500]
-    assert response.headers["content-type"].startswith("text/html")
+    if "/download" not in page or role not in PAGES[page]:
+        assert response.headers["content-type"].startswith("text/html")
 
 
 @pytest.mark.parametrize("page", sorted(PAGES))
@@ -52,6 +62,24 @@ def test_nobody_signed_out_sees_a_page(store: Store, page: str) -> None:
     response = client_for(store.engine).get(_url(page, store))
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login?next=")
+
+
+HOMES = [(M, "/dashboard"), (A, "/dashboard"), (ADM, "/dashboard"), (S, "/customers")]
+
+
+@pytest.mark.parametrize(("role", "home"), HOMES)
+def test_each_role_lands_on_its_home_page(
+    clients: dict[str, TestClient], role: str, home: str
+) -> None:
+    assert clients[role].get("/").headers["location"] == home
+
+
+def test_only_analysts_and_administrators_refresh_the_snapshot(
+    store: Store, clients: dict[str, TestClient]
+) -> None:
+    for role, status in ((S, 403), (M, 403), (A, 303), (ADM, 303)):
+        response = post(clients[role], "/analytics/refresh", {"next": "/analytics"})
+        assert response.status_code == status, role
 
 
 @pytest.mark.parametrize("role", sorted(EVERYONE))

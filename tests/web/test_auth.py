@@ -36,7 +36,7 @@ def test_sign_in_lands_on_the_role_home_and_a_wrong_password_is_refused(store: S
     assert 'id="password-error"' in wrong.text
     ok = _login(client, "analyst", PASSWORD, next_="//evil.example/")
     assert ok.headers["location"] == "/"
-    assert client.get("/").headers["location"] == "/customers"
+    assert client.get("/").headers["location"] == "/dashboard"
 
 
 def test_repeated_failures_lock_the_account(fresh_store: Store) -> None:

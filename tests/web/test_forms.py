@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import func, select
 from web_store import Store, post, signed_in
 
-from omnicrm.store.db import read_session
+from omnicrm.access.keys import create_key
+from omnicrm.store.db import read_session, unit_of_work
 from omnicrm.store.schema import ApiKey, Merge
 from omnicrm.store.schema.staff import StaffUser
 
@@ -113,6 +114,9 @@ def test_unknown_pages_and_profiles_are_html_pages_while_the_api_keeps_json(stor
     page = client.get("/customers/999999")
     assert page.status_code == 404
     assert page.headers["content-type"].startswith("text/html")
-    api = client.get("/api/v1/customers/999999")
+    with unit_of_work(store.engine) as s:
+        secret = create_key(s, "forms-test", ["customers:read"])
+    api = client.get("/api/v1/customers/999999", headers={"X-API-Key": secret})
     assert api.status_code == 404
     assert api.json()["error"]["code"] == "not_found"
+    assert client.get("/api/v1/customers/999999").json()["error"]["code"] == "unauthorized"

@@ -87,12 +87,18 @@ def csrf_of(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
-def client_for(engine: Engine) -> TestClient:
-    return TestClient(create_app(engine), follow_redirects=False)
+def client_for(engine: Engine, warmup: bool = False) -> TestClient:
+    """A browser of the app; analytics are computed on request unless ``warmup`` (the server
+    then computes the default pages in the background after each snapshot refresh)."""
+    app = create_app(engine)
+    app.state.analytics_warmup = warmup
+    return TestClient(app, follow_redirects=False)
 
 
-def signed_in(engine: Engine, username: str, password: str = PASSWORD) -> TestClient:
-    client = client_for(engine)
+def signed_in(
+    engine: Engine, username: str, password: str = PASSWORD, warmup: bool = False
+) -> TestClient:
+    client = client_for(engine, warmup)
     token = csrf_of(client.get("/login").text)
     response = client.post(
         "/login", data={"username": username, "password": password, "csrf_token": token}

@@ -48,8 +48,9 @@ from omnicrm.loyalty import ledger, levels
 from omnicrm.loyalty.idempotency import changed_body
 from omnicrm.loyalty.ledger import CardState, Lot, Move
 from omnicrm.loyalty.programs import Program
-from omnicrm.loyalty.receipt import Line, Member, Quote, price
+from omnicrm.loyalty.receipt import Line, Member, Quote
 from omnicrm.loyalty.schemas import TOKEN_KINDS, Identification, ReceiptRequest
+from omnicrm.promotions.pricing import price_request, record_promotions
 from omnicrm.store.schema import Customer, Identifier
 from omnicrm.store.schema.base import UtcDateTime
 from omnicrm.store.schema.loyalty import (
@@ -382,8 +383,8 @@ def calculate(conn: Connection, request: ReceiptRequest, now: datetime) -> dict:
     check_partner(prog, request.partner)
     state = read_state(conn, state_query(), {"account": row.id}, now)
     member = member_of(row, state, now)
-    quote = price(prog, lines_of(request), member, request.points_to_spend, request.partner)
-    return quote_dict(row.id, row.level, row.version, quote)
+    priced = price_request(conn, prog, request, row.id, member, now)
+    return quote_dict(row.id, row.level, row.version, priced.quote) | priced.response()
 
 
 class _Book:
@@ -620,7 +621,8 @@ def _confirm(conn: Connection, request: ReceiptRequest, digest: str, now: dateti
     if row.card_state == CardState.BLOCKED:
         raise Forbidden("the card is blocked")
     member = member_of(row, state, now)
-    quote = price(prog, lines_of(request), member, request.points_to_spend, request.partner)
+    priced = price_request(conn, prog, request, row.id, member, now, take=True)
+    quote = priced.quote
     if quote.points_spent < request.points_to_spend:
         refuse_spend(member, quote, request.points_to_spend)
 
@@ -629,11 +631,7 @@ def _confirm(conn: Connection, request: ReceiptRequest, digest: str, now: dateti
     burn_rule = f"burn:partner:{request.partner}" if request.partner else "burn"
     book.apply(moves, "spend", burn_rule, occurred)
     window = ledger.lot_window(occurred, prog.return_window_days, prog.points.lifetime_days)
-    by_rule: dict[str, int] = {}
-    for priced in quote.lines:
-        if priced.points_earned and priced.earn_rule:
-            by_rule[priced.earn_rule] = by_rule.get(priced.earn_rule, 0) + priced.points_earned
-    for rule, points in by_rule.items():
+    for rule, points in priced.earned_by_rule().items():
         book.grant(rule, points, occurred, window)
 
     account_changes: dict[str, Any] = {}
@@ -687,7 +685,9 @@ def _confirm(conn: Connection, request: ReceiptRequest, digest: str, now: dateti
         },
         "bonuses": bonuses,
     }
+    response |= priced.response()
 
+    record_promotions(conn, priced, book.operation_id, occurred)
     with pipelined(conn):
         conn.execute(
             insert(OPERATIONS).inline(),

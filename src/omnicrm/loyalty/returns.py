@@ -17,6 +17,7 @@ from omnicrm.loyalty.identify import balance_of
 from omnicrm.loyalty.ledger import Move
 from omnicrm.loyalty.receipt import SoldLine, return_line
 from omnicrm.loyalty.schemas import CancelRequest, ReturnRequest, UndoLineOut, UndoOut
+from omnicrm.promotions.pricing import give_back_for_return
 from omnicrm.store.schema.loyalty import (
     LoyaltyAccount,
     LoyaltyEntry,
@@ -151,6 +152,8 @@ def _undo(
         session, account, operation, lots, taken, "revoke", f"{operation.kind}:revoke_earned", at
     )
     _take_back_stamps(account, stamps_back, original)
+    returned = {no: (row.returned_qty, row.qty) for no, row in sold.items()}
+    give_back_for_return(session.connection(), original.id, returned, at)
 
     operation.net_minor = -refund_paid
     operation.points_earned = -revoke

@@ -55,6 +55,9 @@ class ReceiptRequest(TillRequest):
         None, description="When the sale happened (an offline till sends its original time)."
     )
     partner: str | None = Field(None, description="Partner code when the till is a partner's.")
+    coupons: list[str] | None = Field(None, max_length=20, description="Promo codes presented.")
+    store: str | None = Field(None, max_length=32, description="Store code (promotion rules).")
+    channel: Literal["store", "web", "app", "call_centre", "marketplace"] | None = None
 
     @model_validator(mode="after")
     def _unique_lines(self) -> "ReceiptRequest":
@@ -152,6 +155,12 @@ class QuoteOut(BaseModel):
     points_earned: int
     stamps_after: dict[str, int]
     free_items: dict[str, int]
+    promotions: list[dict] = []
+    """Promotions applied: version, discount per line, points, gifts."""
+    messages: list[dict] = []
+    """Texts to print on the receipt or show the cashier."""
+    coupons: list[dict] = []
+    """Each code presented: valid or why not."""
 
 
 class ConfirmOut(QuoteOut):

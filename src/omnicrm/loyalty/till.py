@@ -18,7 +18,7 @@ from omnicrm.loyalty import hotpath, ledger, repository, rewards
 from omnicrm.loyalty.idempotency import request_hash, run_once, stored_answer
 from omnicrm.loyalty.identify import balance_of, resolve_account
 from omnicrm.loyalty.ledger import CardState
-from omnicrm.loyalty.receipt import Line, Member, Quote, price
+from omnicrm.loyalty.receipt import Line, Member, Quote
 from omnicrm.loyalty.schemas import (
     CalculateRequest,
     ConfirmOut,
@@ -27,6 +27,7 @@ from omnicrm.loyalty.schemas import (
     ReasonOut,
     ReceiptRequest,
 )
+from omnicrm.promotions.pricing import price_request, record_promotions
 from omnicrm.store.db import read_session
 from omnicrm.store.schema.loyalty import (
     LoyaltyAccount,
@@ -87,8 +88,8 @@ def _calculate(session: Session, request: CalculateRequest, now: datetime) -> di
     )
     lots = repository.holding_lots(session, account.id)
     member = _member(session, account, lots, now)
-    quote = price(program, _lines(request), member, request.points_to_spend, request.partner)
-    return _quote_out(account, version, quote)
+    priced = price_request(session.connection(), program, request, account.id, member, now)
+    return _quote_out(account, version, priced.quote) | priced.response()
 
 
 def calculate_receipt(
@@ -145,7 +146,10 @@ def confirm_receipt(
         occurred = request.occurred_at or now
         lots = {lot.id: lot for lot in repository.holding_lots(session, account.id)}
         member = _member(session, account, list(lots.values()), now)
-        quote = price(program, _lines(request), member, request.points_to_spend, request.partner)
+        priced = price_request(
+            session.connection(), program, request, account.id, member, now, take=True
+        )
+        quote = priced.quote
         if quote.points_spent < request.points_to_spend:
             hotpath.refuse_spend(member, quote, request.points_to_spend)
 
@@ -167,6 +171,7 @@ def confirm_receipt(
         )
         session.add(operation)
         session.flush()
+        record_promotions(session.connection(), priced, operation.id, occurred)
         moves = ledger.spend(repository.as_lots(lots.values()), quote.points_spent, now)
         burn_rule = f"burn:partner:{request.partner}" if request.partner else "burn"
         repository.apply_moves(
@@ -176,11 +181,7 @@ def confirm_receipt(
         window = ledger.lot_window(
             occurred, program.return_window_days, program.points.lifetime_days
         )
-        by_rule: dict[str, int] = {}
-        for priced in quote.lines:
-            if priced.points_earned and priced.earn_rule:
-                by_rule[priced.earn_rule] = by_rule.get(priced.earn_rule, 0) + priced.points_earned
-        for rule, points in by_rule.items():
+        for rule, points in priced.earned_by_rule().items():
             repository.grant_points(
                 session, account, operation, lots, rule, points, occurred, window
             )
@@ -209,7 +210,7 @@ def confirm_receipt(
             session, program, accounts, account, operation, quote.paid_minor, lots, window
         )
         response = ConfirmOut(
-            **_quote_out(account, version, quote),
+            **(_quote_out(account, version, quote) | priced.response()),
             operation_id=operation.id,
             receipt_id=request.receipt_id,
             balance=balance_of(session, account, now),

@@ -49,7 +49,9 @@ class Match:
 
 
 def compile_selector(selector: model.Selector) -> Match:
-    return Match(frozenset(selector.skus), frozenset(selector.categories), frozenset(selector.brands))
+    return Match(
+        frozenset(selector.skus), frozenset(selector.categories), frozenset(selector.brands)
+    )
 
 
 def units(lines: tuple[CartLine, ...], positions: tuple[int, ...]) -> int:
@@ -131,11 +133,15 @@ class Birthday:
         if born is None:
             return "the customer's birth date is unknown"
         today = local.date()
-        low, high = today - timedelta(days=self.days_after), today + timedelta(days=self.days_before)
+        low, high = (
+            today - timedelta(days=self.days_after),
+            today + timedelta(days=self.days_before),
+        )
         for year in (today.year - 1, today.year, today.year + 1):
             if low <= _birthday_in(year, born) <= high:
                 return None
-        return f"birthday {born:%m-%d} is not within {self.days_before} days before/{self.days_after} after"
+        window = f"{self.days_before} days before/{self.days_after} after"
+        return f"birthday {born:%m-%d} is not within {window}"
 
 
 @dataclass(frozen=True, slots=True)

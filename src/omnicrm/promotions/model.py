@@ -168,7 +168,8 @@ class FixedPrice(_Model):
 
 
 class NPlusOne(_Model):
-    """Buy ``buy``, get ``free`` more: of every ``buy + free`` selected units the cheapest go free."""
+    """Buy ``buy``, get ``free`` more: of every ``buy + free`` selected units, the cheapest are
+    free."""
 
     type: Literal["n_plus_one"]
     buy: int = Field(ge=1, le=100)

@@ -9,11 +9,18 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from omnicrm.web import errors
 from omnicrm.web.config import get_web_settings
-from omnicrm.web.pages import admin, auth, customers, identity, loyalty
+from omnicrm.web.pages import admin, analytics, auth, customers, identity, loyalty
 from omnicrm.web.rendering import error_page
 
 STATIC = Path(__file__).with_name("static")
-ROUTERS = (auth.router, customers.router, identity.router, loyalty.router, admin.router)
+ROUTERS = (
+    auth.router,
+    customers.router,
+    identity.router,
+    loyalty.router,
+    analytics.router,
+    admin.router,
+)
 
 
 def install(app: FastAPI) -> None:

@@ -4,6 +4,7 @@ missing from a catalogue shows as itself, and a test keeps the Russian catalogue
 
 from typing import Any
 
+from omnicrm.web.insights import catalogue as insights
 from omnicrm.web.messages_ru import RU
 
 LANGUAGES = {"ru": "Русский", "en": "English"}
@@ -22,7 +23,7 @@ EN = {
     "detail:store_code": "store",
 }
 
-CATALOGUES = {"ru": RU, "en": EN}
+CATALOGUES = {"ru": RU | insights.RU, "en": EN | insights.EN}
 
 
 def translate(lang: str, message: str, **params: Any) -> str:

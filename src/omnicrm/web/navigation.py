@@ -16,9 +16,11 @@ class Entry:
 
 
 MENU = (
+    Entry("/dashboard", "Dashboard", P.ANALYTICS),
     Entry("/customers", "Customers", P.CUSTOMERS),
     Entry("/identity/review", "Identity review", P.IDENTITY),
     Entry("/loyalty", "Loyalty", P.LOYALTY),
+    Entry("/analytics", "Analytics", P.ANALYTICS),
     Entry("/admin/users", "Users", P.USERS),
     Entry("/admin/keys", "API keys", P.API_KEYS),
     Entry("/admin/audit", "Audit", P.AUDIT),

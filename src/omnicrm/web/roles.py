@@ -30,12 +30,16 @@ class Permission(StrEnum):
     """Issue and revoke the keys of tills, sites and partners."""
     AUDIT = "audit"
     """Read who did what with personal data."""
+    ANALYTICS = "analytics"
+    """Open the dashboard and the analytics pages, and download their reports."""
+    SNAPSHOT = "snapshot"
+    """Refresh the analytics snapshot from the store."""
 
 
 P = Permission
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.MARKETER: frozenset({P.CUSTOMERS, P.CONTACTS, P.IDENTITY, P.LOYALTY}),
-    Role.ANALYST: frozenset({P.CUSTOMERS, P.LOYALTY}),
+    Role.MARKETER: frozenset({P.CUSTOMERS, P.CONTACTS, P.IDENTITY, P.LOYALTY, P.ANALYTICS}),
+    Role.ANALYST: frozenset({P.CUSTOMERS, P.LOYALTY, P.ANALYTICS, P.SNAPSHOT}),
     Role.STORE_STAFF: frozenset({P.CUSTOMERS}),
     Role.ADMINISTRATOR: frozenset(Permission),
 }

@@ -1,8 +1,11 @@
 """A person at the workstation, in a real browser: sign in, find a customer and read their 360
-page, approve a suggested merge, switch the language, on a laptop and on a tablet. Every page is
-screenshotted into test-output/screenshots/ (CI keeps them)."""
+page, approve a suggested merge, switch the language, on a laptop and on a tablet; read the
+dashboard's KPIs and charts (drawn by the locally served plotly.js), filter an analytics page and
+download a report as CSV and Excel. Every page is screenshotted into test-output/screenshots/ (CI
+keeps them)."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +109,65 @@ def test_the_360_page_fits_a_tablet(browser, demo: Demo, page) -> None:  # type:
     assert _fits_the_width(view)
     _shot(view, "12-customer-360-tablet")
     tablet.close()
+
+
+def _charts_drawn(page, at_least: int) -> int:  # type: ignore[no-untyped-def]
+    """Waits for plotly to draw ``at_least`` charts (each an SVG inside a .js-plotly-plot)."""
+    page.wait_for_function(
+        "n => document.querySelectorAll('.js-plotly-plot svg.main-svg').length >= n", arg=at_least
+    )
+    return page.locator(".js-plotly-plot").count()
+
+
+def test_the_dashboard_draws_kpis_and_trend_charts(page, demo: Demo) -> None:  # type: ignore[no-untyped-def]
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if m.type == "error" else None)
+    page.goto("/dashboard")
+    assert page.locator(".kpi").count() >= 10
+    assert page.locator("#kpi-turnover_minor .kpi-value").inner_text().strip()
+    assert _charts_drawn(page, 5) >= 6  # five trends and loyal vs one-time
+    assert page.locator("#trend-revenue .bars path, #trend-revenue .point").count() > 0
+    page.select_option("#grain", "week")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**grain=week**")
+    _charts_drawn(page, 5)
+    _shot(page, "13-dashboard")
+    assert not [m for m in refused if "Content Security Policy" in m], refused
+
+
+def test_an_analytics_page_with_filters(page, demo: Demo) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/analytics")
+    _shot(page, "14-analytics")
+    page.click('a[href="/analytics/rfm"]')
+    page.wait_for_url("**/analytics/rfm")
+    _charts_drawn(page, 2)
+    assert page.locator("#rfm-sizes .treemap, #rfm-sizes g.trace").count() > 0
+    page.select_option("#channel", "store")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**channel=store**")
+    _charts_drawn(page, 2)
+    assert page.locator("#table-rfm_movement tbody tr").count() == 12
+    _shot(page, "15-analytics-rfm")
+    page.goto("/analytics/cohorts")
+    _charts_drawn(page, 1)
+    _shot(page, "16-analytics-cohorts")
+
+
+def test_export_a_report(page, demo: Demo) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/analytics/reports/receipt_sum")
+    _charts_drawn(page, 1)
+    rows = page.locator("#table-receipt_sum tbody tr").count()
+    assert rows > 10
+    _shot(page, "17-report-receipt-sum")
+    with page.expect_download() as event:
+        page.click("#table-receipt_sum a[href*='format=csv']")
+    download = event.value
+    assert download.suggested_filename.startswith("receipt_sum_")
+    assert download.suggested_filename.endswith(".csv")
+    lines = Path(download.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("customer_id,city,level,receipts")
+    assert len(lines) - 1 >= rows  # the page may show fewer rows than the file holds
+    with page.expect_download() as event:
+        page.click("#table-receipt_sum a[href*='format=xlsx']")
+    assert event.value.suggested_filename.endswith(".xlsx")
+    assert Path(event.value.path()).read_bytes()[:2] == b"PK"  # a zip: an Office file

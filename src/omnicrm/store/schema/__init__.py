@@ -15,6 +15,7 @@ from omnicrm.store.schema.orders import (
     Return,
     ReturnLine,
 )
+from omnicrm.store.schema.promotions import Promotion  # noqa: F401 (registers its tables)
 from omnicrm.store.schema.reference import Brand, Category, Product, Store
 from omnicrm.store.schema.staff import StaffUser  # noqa: F401 (registers the staff tables)
 

@@ -1,0 +1,415 @@
+"""Figures as plotly JSON, built on the server from reports and drawn in the browser by
+``static/charts.js`` with the plotly.js bundled in the installed ``plotly`` package (no CDN).
+
+Figures are plain dicts in plotly's figure schema (cheaper than validating ``go.Figure`` objects on
+every page). Everything a person reads is formatted here for their language: category labels
+(months, segments, channels), hover texts (``1 234,50 ₽``), and the number separators of axes.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from omnicrm.analytics.report import Report
+from omnicrm.web import formatting
+from omnicrm.web.formatting import NBSP
+from omnicrm.web.i18n import label, translate
+from omnicrm.web.insights.tables import coded, month_label
+from omnicrm.web.insights.trends import Bucket
+
+PALETTE = ["#1f6feb", "#1a7f37", "#9a6700", "#c2262e", "#8250df", "#0a7ea4", "#bf3989", "#6e7781"]
+TOP = 20
+"""Bars in a ranking chart."""
+BLUES = [[0, "#f3f7fe"], [1, "#1f6feb"]]
+GREENS = [[0, "#f1f8f3"], [1, "#1a7f37"]]
+"""Light for little, dark for much (plotly's named "Blues" runs the other way)."""
+MAIN_STAGES = ("acquired", "browsed", "carted", "purchased", "received", "feedback")
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    id: str
+    title: str
+    figure: dict[str, Any]
+
+
+def _layout(lang: str, **extra: Any) -> dict[str, Any]:
+    base = {
+        "height": 320,
+        "margin": {"l": 60, "r": 16, "t": 16, "b": 48},
+        "separators": f",{NBSP}" if lang == "ru" else ".,",
+        "font": {"family": "system-ui, DejaVu Sans, sans-serif", "size": 12, "color": "#1d2330"},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "colorway": PALETTE,
+        "legend": {"orientation": "h", "y": -0.2},
+        "hoverlabel": {"font": {"family": "system-ui, DejaVu Sans, sans-serif"}},
+        "xaxis": {"automargin": True},
+        "yaxis": {"automargin": True, "gridcolor": "#dde1e8", "rangemode": "tozero"},
+    }
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key] = {**base[key], **value}
+        else:
+            base[key] = value
+    return base
+
+
+def _money_axis(lang: str) -> dict[str, str]:
+    return {"ticksuffix": f"{NBSP}₽"} if lang == "ru" else {"tickprefix": "₽"}
+
+
+def _rub(minor: int | float | None) -> float | None:
+    return None if minor is None else round(minor / 100, 2)
+
+
+def _hover(texts: list[str]) -> dict[str, Any]:
+    return {
+        "text": texts,
+        "hovertemplate": "%{x}<br>%{text}<extra></extra>",
+        "textposition": "none",
+    }
+
+
+def _bucket_label(start: date, grain: str, lang: str) -> str:
+    return month_label(start, lang) if grain == "month" else formatting.day(start, lang)
+
+
+def trend_charts(buckets: list[Bucket], grain: str, lang: str) -> list[Chart]:
+    """Revenue, receipts, active members, redemption and churn by week / month."""
+    x = [_bucket_label(b.start, grain, lang) for b in buckets]
+    pct = {"tickformat": ".1%", "rangemode": "tozero"}
+    series = (
+        ("revenue", "bar", [_rub(b.revenue_minor) for b in buckets],
+         [formatting.money(b.revenue_minor, lang) for b in buckets], _money_axis(lang)),
+        ("receipts", "bar", [b.receipts for b in buckets],
+         [formatting.number(b.receipts, lang) for b in buckets], {}),
+        ("members", "line", [b.active_members for b in buckets],
+         [formatting.number(b.active_members, lang) for b in buckets], {}),
+        ("redemption", "line", [b.redemption_share for b in buckets],
+         [formatting.percent(b.redemption_share, lang) for b in buckets], pct),
+        ("churn", "line", [b.churn_rate for b in buckets],
+         [formatting.percent(b.churn_rate, lang) for b in buckets], pct),
+    )  # fmt: skip
+    charts = []
+    for i, (name, kind, y, texts, axis) in enumerate(series):
+        trace = {"x": x, "y": y, "name": label(lang, "trend", name), **_hover(texts)}
+        color = PALETTE[i % len(PALETTE)]
+        if kind == "bar":
+            trace |= {"type": "bar", "marker": {"color": color}}
+        else:
+            trace |= {"type": "scatter", "mode": "lines+markers", "line": {"color": color}}
+        layout = _layout(lang, height=260, yaxis=axis, xaxis={"nticks": 13, "type": "category"})
+        figure = {"data": [trace], "layout": layout}
+        charts.append(Chart(f"trend-{name}", label(lang, "trend", name), figure))
+    return charts
+
+
+def loyal_chart(kpis: dict[str, Any], lang: str) -> Chart:
+    """Average receipt and items per receipt of loyal vs one-time buyers (A1)."""
+    names = [translate(lang, "Loyal"), translate(lang, "One-time")]
+    receipts = [kpis.get("loyal_average_receipt_minor"), kpis.get("one_time_average_receipt_minor")]
+    trace = {
+        "type": "bar",
+        "x": names,
+        "y": [_rub(v) for v in receipts],
+        "marker": {"color": [PALETTE[1], PALETTE[7]]},
+        **_hover([formatting.money(v, lang) for v in receipts]),
+    }
+    figure = {"data": [trace], "layout": _layout(lang, height=260, yaxis=_money_axis(lang))}
+    title = (
+        f"{translate(lang, 'Loyal vs one-time customers')}: {translate(lang, 'Average receipt')}"
+    )
+    return Chart("loyal-vs-one-time", title, figure)
+
+
+def rfm_charts(sizes: Report, movement: Report, lang: str) -> list[Chart]:
+    segs = sizes.records()
+    treemap = {
+        "type": "treemap",
+        "labels": [label(lang, "segment", r["segment"]) for r in segs],
+        "parents": ["" for _ in segs],
+        "values": [r["customers"] for r in segs],
+        "text": [
+            " · ".join(
+                (formatting.percent(r["share"], lang), formatting.money(r["monetary_minor"], lang))
+            )
+            for r in segs
+        ],
+        "textinfo": "label+value+text",
+        "hovertemplate": "%{label}<br>%{value}<br>%{text}<extra></extra>",
+        "marker": {"colors": PALETTE * 2},
+    }
+    names = movement.columns[1:-1]
+    z = [list(row[1:-1]) for row in movement.rows]
+    labels = [label(lang, "segment", n) for n in names]
+    heat = {
+        "type": "heatmap",
+        "x": labels,
+        "y": [label(lang, "segment", row[0]) for row in movement.rows],
+        "z": z,
+        "texttemplate": "%{z}",
+        "colorscale": BLUES,
+        "showscale": False,
+        "hovertemplate": "%{y} → %{x}: %{z}<extra></extra>",
+    }
+    move_layout = _layout(
+        lang, height=460, margin={"l": 150, "b": 120}, yaxis={"autorange": "reversed"}
+    )
+    return [
+        Chart("rfm-sizes", translate(lang, "Segment sizes"), {
+            "data": [treemap], "layout": _layout(lang, height=380, margin={"l": 0, "r": 0})}),
+        Chart("rfm-movement", translate(lang, "Movement between segments"),
+              {"data": [heat], "layout": move_layout}),
+    ]  # fmt: skip
+
+
+def abc_charts(summary: Report, detail: Report, measure: str, lang: str) -> list[Chart]:
+    counts = {(r["abc"], r["xyz"]): r for r in summary.records()}
+    z = [[(counts.get((a, x)) or {}).get("items", 0) for x in "XYZ"] for a in "ABC"]
+    text = [
+        [formatting.percent((counts.get((a, x)) or {}).get("value_share"), lang) for x in "XYZ"]
+        for a in "ABC"
+    ]
+    grid = {
+        "type": "heatmap",
+        "x": ["X", "Y", "Z"],
+        "y": ["A", "B", "C"],
+        "z": z,
+        "text": text,
+        "texttemplate": "%{z} · %{text}",
+        "colorscale": GREENS,
+        "showscale": False,
+        "hovertemplate": "%{y}%{x}: %{z} · %{text}<extra></extra>",
+    }
+    rows = detail.records()
+    money = measure == "revenue"
+    values = [r["value"] for r in rows]
+    bars = {
+        "type": "bar",
+        "x": [str(r["item"]) for r in rows],
+        "y": [_rub(v) if money else v for v in values],
+        "name": label(lang, "opt", measure),
+        "marker": {"color": [{"A": PALETTE[1], "B": PALETTE[2], "C": PALETTE[3]}[r["abc"]]
+                             for r in rows]},
+        **_hover([formatting.money(v, lang) if money else formatting.number(v, lang)
+                  for v in values]),
+    }  # fmt: skip
+    line = {
+        "type": "scatter",
+        "mode": "lines",
+        "x": bars["x"],
+        "y": [r["cumulative_share"] for r in rows],
+        "yaxis": "y2",
+        "name": label(lang, "col", "cumulative_share"),
+        "line": {"color": PALETTE[0]},
+    }
+    pareto = _layout(
+        lang,
+        height=360,
+        xaxis={"type": "category", "tickangle": -45},
+        yaxis=_money_axis(lang) if money else {},
+        yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%", "range": [0, 1.02]},
+        margin={"b": 100, "r": 50},
+    )
+    grid_layout = _layout(lang, height=300, yaxis={"autorange": "reversed"})
+    return [
+        Chart("abc-grid", translate(lang, "Classes"), {"data": [grid], "layout": grid_layout}),
+        Chart("abc-pareto", translate(lang, "Top items"), {"data": [bars, line], "layout": pareto}),
+    ]
+
+
+def cohort_chart(report: Report, lang: str) -> Chart:
+    cohorts = sorted({r["cohort"] for r in report.records()})
+    ages = sorted({r["month"] for r in report.records()})
+    cells = {(r["cohort"], r["month"]): r["retention"] for r in report.records()}
+    z = [[cells.get((c, a)) for a in ages] for c in cohorts]
+    heat = {
+        "type": "heatmap",
+        "x": [str(a) for a in ages],
+        "y": [month_label(date.fromisoformat(f"{c}-01"), lang) for c in cohorts],
+        "z": z,
+        "zmin": 0,
+        "zmax": 1,
+        "texttemplate": "%{z:.0%}",
+        "colorscale": BLUES,
+        "hovertemplate": "%{y} · +%{x}: %{z:.1%}<extra></extra>",
+        "colorbar": {"tickformat": ".0%"},
+    }
+    height = max(260, 40 + 26 * len(cohorts))
+    layout = _layout(lang, height=height, yaxis={"autorange": "reversed", "type": "category"},
+                     xaxis={"type": "category"})  # fmt: skip
+    return Chart(
+        "cohort-retention", translate(lang, "Retention"), {"data": [heat], "layout": layout}
+    )
+
+
+def funnel_chart(report: Report, lang: str) -> Chart:
+    totals: dict[str, int] = defaultdict(int)
+    for r in report.records():
+        totals[r["stage"]] += r["customers"]  # sources split the customers: their sum is everyone
+    trace = {
+        "type": "funnel",
+        "y": [label(lang, "stage", s) for s in MAIN_STAGES],
+        "x": [totals.get(s, 0) for s in MAIN_STAGES],
+        "textinfo": "value+percent initial",
+        "marker": {"color": PALETTE[0]},
+    }
+    layout = _layout(lang, height=340, margin={"l": 160})
+    return Chart("funnel", translate(lang, "Funnel"), {"data": [trace], "layout": layout})
+
+
+def attribution_chart(report: Report, lang: str) -> Chart:
+    rows = report.records()
+    x = [coded(lang, "channel", r["channel"]) for r in rows]
+    traces = [
+        {"type": "bar", "x": x, "y": [r[name] for r in rows], "name": label(lang, "col", name)}
+        for name in ("first_touch", "last_touch", "position_based")
+    ]
+    layout = _layout(lang, barmode="group", height=340)
+    return Chart("attribution", translate(lang, "Credit for purchases"),
+                 {"data": traces, "layout": layout})  # fmt: skip
+
+
+def _hbar(names: list[str], values: list, texts: list[str], lang: str, money: bool) -> dict:
+    trace = {
+        "type": "bar",
+        "orientation": "h",
+        "y": names,
+        "x": [_rub(v) for v in values] if money else values,
+        "text": texts,
+        "hovertemplate": "%{y}: %{text}<extra></extra>",
+        "textposition": "none",
+        "marker": {"color": PALETTE[0]},
+    }
+    layout = _layout(
+        lang,
+        height=max(260, 40 + 22 * len(names)),
+        yaxis={"autorange": "reversed", "type": "category"},
+        xaxis=_money_axis(lang) if money else {},
+        margin={"l": 140},
+    )
+    return {"data": [trace], "layout": layout}
+
+
+def ranking_chart(report: Report, column: str, lang: str) -> Chart:
+    rows = report.records()[:TOP]
+    names = [f"#{r['customer_id']}" for r in rows]
+    values = [r[column] for r in rows]
+    money = column.endswith("_minor")
+    texts = [formatting.money(v, lang) if money else formatting.number(v, lang, 2) for v in values]
+    return Chart(f"ranking-{column}", label(lang, "col", column).capitalize(),
+                 _hbar(names, values, texts, lang, money))  # fmt: skip
+
+
+def sales_chart(report: Report, group: str, lang: str) -> Chart:
+    rows = report.records()[:TOP]
+    names = [coded(lang, "value", str(r[group])) for r in rows]
+    values = [r["net_revenue_minor"] for r in rows]
+    texts = [formatting.money(v, lang) for v in values]
+    return Chart("sales", label(lang, "col", "net_revenue_minor").capitalize(),
+                 _hbar(names, values, texts, lang, True))  # fmt: skip
+
+
+def store_frequency_chart(report: Report, lang: str) -> Chart:
+    rows = report.records()
+    names = [f"{r['store']} {r['name']}".strip() for r in rows]
+    values = [r["receipts_per_buyer"] or 0 for r in rows]
+    texts = [formatting.number(v, lang, 2) for v in values]
+    return Chart("store-frequency", label(lang, "col", "receipts_per_buyer").capitalize(),
+                 _hbar(names, values, texts, lang, False))  # fmt: skip
+
+
+def by_store_chart(report: Report, grain: str, column: str, lang: str, kind: str) -> Chart:
+    """One line (or stacked bar) per store over the weeks / months."""
+    series: dict[str, list] = defaultdict(list)
+    periods = sorted({r[grain] for r in report.records()})
+    for r in report.records():
+        series[r["store"]].append((r[grain], r[column]))
+    money = column.endswith("_minor")
+    traces = []
+    for store, points in series.items():
+        values = dict(points)
+        trace = {
+            "x": [_bucket_label(date.fromisoformat(p), grain, lang) for p in periods],
+            "y": [(_rub(values.get(p, 0)) if money else values.get(p, 0)) for p in periods],
+            "name": coded(lang, "value", store),
+        }
+        if kind == "bar":
+            trace["type"] = "bar"
+        else:
+            trace |= {"type": "scatter", "mode": "lines+markers"}
+        traces.append(trace)
+    layout = _layout(
+        lang,
+        height=340,
+        barmode="stack",
+        xaxis={"type": "category"},
+        yaxis=_money_axis(lang) if money else {},
+    )
+    return Chart(f"by-store-{column}", label(lang, "col", column).capitalize(),
+                 {"data": traces, "layout": layout})  # fmt: skip
+
+
+def demographics_chart(report: Report, lang: str) -> Chart:
+    traces = []
+    for i, dimension in enumerate(("gender", "age_band", "city")):
+        rows = [r for r in report.records() if r["dimension"] == dimension]
+        values = [r["revenue_minor"] for r in rows]
+        traces.append(
+            {
+                "type": "bar",
+                "x": [coded(lang, "gender" if i == 0 else "value", str(r["value"])) for r in rows],
+                "y": [_rub(v) for v in values],
+                "name": label(lang, "opt", dimension),
+                "xaxis": "x" if i == 0 else f"x{i + 1}",
+                "yaxis": "y" if i == 0 else f"y{i + 1}",
+                **_hover([formatting.money(v, lang) for v in values]),
+            }
+        )
+    money = _money_axis(lang)
+    layout = _layout(
+        lang,
+        height=320,
+        xaxis={"domain": [0, 0.2], "type": "category"},
+        xaxis2={"domain": [0.26, 0.58], "type": "category", "anchor": "y2"},
+        xaxis3={"domain": [0.64, 1], "type": "category", "anchor": "y3"},
+        yaxis=money,
+        yaxis2={**money, "anchor": "x2", "rangemode": "tozero", "gridcolor": "#dde1e8"},
+        yaxis3={**money, "anchor": "x3", "rangemode": "tozero", "gridcolor": "#dde1e8"},
+        margin={"b": 90},
+    )
+    return Chart("demographics", label(lang, "col", "revenue_minor").capitalize(),
+                 {"data": traces, "layout": layout})  # fmt: skip
+
+
+def product_loyalty_chart(report: Report, profile: str, group: str, lang: str) -> Chart:
+    rows = report.records()
+    buyers: dict[str, int] = defaultdict(int)
+    for r in rows:
+        buyers[r[group]] += r["buyers"]
+    items = sorted(buyers, key=lambda i: (-buyers[i], str(i)))[:TOP]
+    profiles = sorted({r[profile] for r in rows})
+    cells = {(r[profile], r[group]): r["repeat_share"] for r in rows}
+    heat = {
+        "type": "heatmap",
+        "x": [coded(lang, "value", str(i)) for i in items],
+        "y": [coded(lang, "gender" if profile == "gender" else "value", str(p)) for p in profiles],
+        "z": [[cells.get((p, i)) for i in items] for p in profiles],
+        "zmin": 0,
+        "zmax": 1,
+        "texttemplate": "%{z:.0%}",
+        "colorscale": GREENS,
+        "colorbar": {"tickformat": ".0%"},
+        "hovertemplate": "%{y} · %{x}: %{z:.1%}<extra></extra>",
+    }
+    layout = _layout(
+        lang,
+        height=max(260, 80 + 30 * len(profiles)),
+        xaxis={"type": "category", "tickangle": -30},
+        yaxis={"type": "category"},
+        margin={"b": 100, "l": 110},
+    )
+    return Chart("product-loyalty", label(lang, "col", "repeat_share").capitalize(),
+                 {"data": [heat], "layout": layout})  # fmt: skip
