@@ -8,16 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from omnicrm.store.db import make_engine
 from omnicrm.store.migrate import upgrade
-from omnicrm.store.schema import Base
+from support import BACKENDS, truncate_all
 
 PG_URL = os.environ.get("OMNICRM_TEST_PG_URL")
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(scope="session")
@@ -49,12 +47,6 @@ def pg_database() -> Iterator[str]:
     admin.dispose()
 
 
-def _truncate_all(engine: Engine) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-
-
 @pytest.fixture(params=BACKENDS)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated, empty database on each backend."""
@@ -68,7 +60,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         return
     url = request.getfixturevalue("pg_database")
     engine = make_engine(url)
-    _truncate_all(engine)
+    truncate_all(engine)
     yield engine
     engine.dispose()
 
@@ -81,14 +73,3 @@ def sqlite_engine(tmp_path: Path, sqlite_template: Path) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{path}")
     yield engine
     engine.dispose()
-
-
-def api_client(engine: Engine, scopes: tuple[str, ...] = ("*",)) -> TestClient:
-    """A client of the whole app carrying a fresh API key with ``scopes`` (all by default)."""
-    from omnicrm.access.keys import create_key
-    from omnicrm.api.app import create_app
-    from omnicrm.store.db import unit_of_work
-
-    with unit_of_work(engine) as session:
-        secret = create_key(session, f"test-{uuid.uuid4().hex[:8]}", list(scopes))
-    return TestClient(create_app(engine), headers={"X-API-Key": secret})

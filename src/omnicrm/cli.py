@@ -9,6 +9,7 @@ from omnicrm.analytics.command import app as analytics_app
 from omnicrm.identity.command import app as identity_app
 from omnicrm.ingest.command import import_data
 from omnicrm.loyalty.command import app as loyalty_app
+from omnicrm.promotions.command import app as promotions_app
 from omnicrm.synth.command import synth
 from omnicrm.web.command import app as web_app
 
@@ -25,6 +26,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(identity_app, name="identity")
 app.add_typer(loyalty_app, name="loyalty")
 app.add_typer(web_app, name="web")
+app.add_typer(promotions_app, name="promotions")
 app.add_typer(analytics_app, name="analytics")
 
 DbUrl = Annotated[

@@ -7,10 +7,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from conftest import api_client
 from omnicrm.api.app import create_app
 from omnicrm.store.db import unit_of_work
 from omnicrm.store.schema import Consent, Customer, Identifier
+from support import api_client
 
 
 @pytest.fixture

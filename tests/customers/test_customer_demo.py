@@ -10,12 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from conftest import BACKENDS, _truncate_all, api_client
 from omnicrm.identity.resolve import resolve_all
 from omnicrm.ingest.bulk import import_directory
 from omnicrm.store.db import make_engine, read_session
 from omnicrm.store.schema import Identifier, Order, ReturnLine
 from omnicrm.synth import generate
+from support import BACKENDS, api_client, truncate_all
 
 API = "/api/v1"
 
@@ -38,7 +38,7 @@ def demo(
         engine = make_engine(f"sqlite:///{path}")
     else:
         engine = make_engine(request.getfixturevalue("pg_database"))
-        _truncate_all(engine)
+        truncate_all(engine)
     import_directory(engine, demo_files)
     resolve_all(engine)
     yield engine

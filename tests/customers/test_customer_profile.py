@@ -7,10 +7,10 @@ import pytest
 from shop import T0, Shop, day
 from sqlalchemy import Engine
 
-from conftest import api_client
 from omnicrm.identity.merge import merge_profiles
 from omnicrm.store.db import unit_of_work
 from omnicrm.store.schema import Identifier, RecordIdentifier
+from support import api_client
 
 API = "/api/v1/customers"
 

@@ -9,9 +9,9 @@ from sqlalchemy import Engine
 sys.path.insert(0, str(Path(__file__).parents[1] / "identity"))
 from identity_store import StoreBuilder
 
-from conftest import api_client
 from omnicrm.identity.resolve import resolve_all
 from omnicrm.store.db import unit_of_work
+from support import api_client
 
 
 def test_profile_journey_and_identity_endpoints(engine: Engine) -> None:

@@ -3,9 +3,9 @@
 from shop import Shop, day
 from sqlalchemy import Engine
 
-from conftest import api_client
 from omnicrm.customers.paths import PathQuery, journey_paths
 from omnicrm.store.db import read_session, unit_of_work
+from support import api_client
 
 
 def _four_customers(engine: Engine) -> None:

@@ -6,10 +6,10 @@ from datetime import date, timedelta
 from identity_store import T0, StoreBuilder
 from sqlalchemy import Engine, select
 
-from conftest import api_client
 from omnicrm.identity.resolve import resolve_all
 from omnicrm.store.db import unit_of_work
 from omnicrm.store.schema import LinkRule, ReviewItem
+from support import api_client
 
 API = "/api/v1/identity"
 

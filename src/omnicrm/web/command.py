@@ -8,13 +8,8 @@ import typer
 
 from omnicrm.web.roles import Role
 
-app = typer.Typer(no_args_is_help=True)
-
-
-@app.callback()
-def web() -> None:
-    """The staff workstation: users and roles (a group even with one command, so that
-    ``create-user`` keeps its name as commands are added)."""
+# A group even with one command, so that ``create-user`` keeps its name as commands are added.
+app = typer.Typer(no_args_is_help=True, help="The staff workstation: users and roles.")
 
 
 @app.command("create-user")
