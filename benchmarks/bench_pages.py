@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -30,9 +31,11 @@ from sqlalchemy import Engine, func, select
 from omnicrm.api.app import create_app
 from omnicrm.identity.resolve import resolve_all
 from omnicrm.ingest.bulk import import_directory
-from omnicrm.store.db import make_engine, read_session
+from omnicrm.promotions.lifecycle import create_promotion
+from omnicrm.store.db import make_engine, read_session, unit_of_work
 from omnicrm.store.migrate import upgrade
-from omnicrm.store.schema import Identifier, Merge, Order
+from omnicrm.store.schema import Identifier, Merge, Order, Product
+from omnicrm.store.schema.promotions import Promotion
 from omnicrm.synth import generate
 from omnicrm.web.demo import DEMO_LOGINS, ensure_demo_users
 from omnicrm.web.insights.views import VIEWS
@@ -49,6 +52,26 @@ def _prepare(args: argparse.Namespace, workdir: Path) -> Engine:
         print(f"prepared {args.customers} customers in {time.perf_counter() - started:.1f}s")
     ensure_demo_users(engine)
     return engine
+
+
+BENCH_PROMOTION = "BENCH10"
+
+
+def _promotion(engine: Engine) -> str | None:
+    """A draft promotion (10 % off one SKU) for the constructor and simulation pages."""
+    with unit_of_work(engine) as s:
+        sku = s.scalar(select(Product.sku).order_by(Product.id).limit(1))
+        if sku is None:
+            return None
+        if s.scalar(select(Promotion.id).where(Promotion.code == BENCH_PROMOTION)) is None:
+            rules = {
+                "code": BENCH_PROMOTION, "name": "Bench 10%", "stacking": "best",
+                "conditions": [{"type": "items", "select": {"skus": [sku]}}],
+                "effects": [{"type": "percent_off", "percent": "10"}],
+                "budget": {"money_minor": 100_000_00},
+            }  # fmt: skip
+            create_promotion(s, rules, datetime.now(UTC))
+    return BENCH_PROMOTION
 
 
 def _pages(engine: Engine) -> list[str]:
@@ -73,6 +96,18 @@ def _pages(engine: Engine) -> list[str]:
     pages += [view.path for view in VIEWS]
     pages += ["/dashboard?channel=store"] + [f"{view.path}?channel=store" for view in VIEWS]
     pages.append("/analytics/reports/sales/download?format=xlsx")
+    pages += ["/promotions", "/promotions?status=draft", "/promotions/new"]
+    promotion = _promotion(engine)
+    if promotion:
+        pages.append(f"/promotions/{promotion}")
+        pages.append(f"/promotions/{promotion}/simulate")
+        with read_session(engine) as s:
+            first, last = s.execute(
+                select(func.min(Order.placed_at), func.max(Order.placed_at))
+            ).one()
+        if first:
+            period = f"since={first.date().isoformat()}&until={last.date().isoformat()}"
+            pages.append(f"/promotions/{promotion}/simulate?{period}")
     if busiest:
         pages.append(f"/customers/{busiest[0]}")
     if phone:

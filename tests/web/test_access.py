@@ -3,7 +3,10 @@ masked for the roles that do not need it."""
 
 import pytest
 from fastapi.testclient import TestClient
-from web_store import EMAIL, PHONE, Store, client_for, post, signed_in
+from web_store import EMAIL, PHONE, T0, Store, client_for, post, signed_in
+
+from omnicrm.promotions.lifecycle import create_promotion
+from omnicrm.store.db import unit_of_work
 
 M, A, S, ADM = "marketer", "analyst", "store_staff", "administrator"
 EVERYONE = {M, A, S, ADM}
@@ -22,28 +25,43 @@ PAGES = {
     "/identity/review": {M, ADM},
     "/identity/merges/{merge}/unmerge": {M, ADM},
     "/loyalty": {M, A, ADM},
+    "/promotions": {M, A, ADM},
+    "/promotions?status=draft": {M, A, ADM},
+    "/promotions/new": {M, ADM},
+    "/promotions/{promo}": {M, A, ADM},
+    "/promotions/{promo}/simulate": {M, A, ADM},
+    "/promotions/{promo}/simulate?since=2025-01-01&until=2025-03-31": {M, A, ADM},
     "/admin/users": {ADM},
     "/admin/keys": {ADM},
     "/admin/audit": {ADM},
 }
 MENU = {
-    M: ["/dashboard", "/customers", "/identity/review", "/loyalty", "/analytics"],
-    A: ["/dashboard", "/customers", "/loyalty", "/analytics"],
+    M: ["/dashboard", "/customers", "/identity/review", "/loyalty", "/promotions", "/analytics"],
+    A: ["/dashboard", "/customers", "/loyalty", "/promotions", "/analytics"],
     S: ["/customers"],
     ADM: [
-        "/dashboard", "/customers", "/identity/review", "/loyalty", "/analytics", "/admin/users",
-        "/admin/keys", "/admin/audit",
+        "/dashboard", "/customers", "/identity/review", "/loyalty", "/promotions", "/analytics",
+        "/admin/users", "/admin/keys", "/admin/audit",
     ],
 }  # fmt: skip
+PROMO = "WELCOME10"
 
 
 @pytest.fixture(scope="module")
 def clients(store: Store) -> dict[str, TestClient]:
+    with unit_of_work(store.engine) as s:
+        rules = {
+            "code": PROMO,
+            "name": "Welcome",
+            "effects": [{"type": "percent_off", "percent": "10"}],
+            "conditions": [{"type": "cart_total", "min_minor": 100000}],
+        }
+        create_promotion(s, rules, T0)
     return {role: signed_in(store.engine, role) for role in EVERYONE}
 
 
 def _url(template: str, store: Store) -> str:
-    return template.format(anna=store.anna, merge=store.merge_id)
+    return template.format(anna=store.anna, merge=store.merge_id, promo=PROMO)
 
 
 @pytest.mark.parametrize("role", sorted(EVERYONE))
@@ -58,7 +76,9 @@ def test_each_role_opens_only_its_pages(
 
 
 @pytest.mark.parametrize("page", sorted(PAGES))
-def test_nobody_signed_out_sees_a_page(store: Store, page: str) -> None:
+def test_nobody_signed_out_sees_a_page(
+    store: Store, clients: dict[str, TestClient], page: str
+) -> None:
     response = client_for(store.engine).get(_url(page, store))
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login?next=")
@@ -79,6 +99,16 @@ def test_only_analysts_and_administrators_refresh_the_snapshot(
 ) -> None:
     for role, status in ((S, 403), (M, 403), (A, 303), (ADM, 303)):
         response = post(clients[role], "/analytics/refresh", {"next": "/analytics"})
+        assert response.status_code == status, role
+
+
+def test_only_marketers_and_administrators_change_promotions(
+    clients: dict[str, TestClient],
+) -> None:
+    for role, status in ((S, 403), (A, 403), (M, 303), (ADM, 303)):
+        response = post(clients[role], f"/promotions/{PROMO}/publish")
+        assert response.status_code == status, role
+        response = post(clients[role], f"/promotions/{PROMO}/pause")
         assert response.status_code == status, role
 
 

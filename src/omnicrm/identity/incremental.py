@@ -8,7 +8,7 @@ costs a handful of point queries whatever the size of the store.
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, false, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from omnicrm.core.clock import utcnow
@@ -53,6 +53,8 @@ class RecordOutcome:
 def _pairs(model: type, pairs: list[tuple[str, str]]) -> ColumnElement[bool]:
     """``(kind, value)`` is one of ``pairs``, spelled as OR-ed equalities: a row-value ``IN``
     with several tuples makes SQLite scan the table instead of using the unique index."""
+    if not pairs:
+        return false()
     return or_(*(and_(model.kind == k, model.value == v) for k, v in pairs))  # type: ignore[attr-defined]
 
 
@@ -130,17 +132,16 @@ def _quarantine(session: Session, kind: str, value: str, reason: str, evidence: 
 def _absorbed(session: Session, customer_id: int) -> list[int]:
     """The profile and every profile merged into it, through the merges in force (indexed by
     survivor, so this stays a few point lookups however large ``customers`` is)."""
-    found, frontier = [customer_id], [customer_id]
+    found, frontier = {customer_id}, [customer_id]
     while frontier and len(found) < 1000:
-        frontier = list(
-            session.scalars(
-                select(Merge.absorbed_id).where(
-                    Merge.survivor_id.in_(frontier), Merge.undone_at.is_(None)
-                )
+        absorbed = session.scalars(
+            select(Merge.absorbed_id).where(
+                Merge.survivor_id.in_(frontier), Merge.undone_at.is_(None)
             )
         )
-        found += [f for f in frontier if f not in found]
-    return found
+        frontier = [a for a in set(absorbed) if a not in found]
+        found.update(frontier)
+    return sorted(found)
 
 
 def _people_of(session: Session, customer_id: int) -> list[tuple[int, PersonFacts]]:

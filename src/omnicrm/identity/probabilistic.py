@@ -36,11 +36,13 @@ from omnicrm.identity.translit import canonical_name, split_full_name
 from omnicrm.store.db import unit_of_work
 from omnicrm.store.schema import LinkRule, ReviewItem
 
-MERGE_AT = 0.99
+MERGE_AT = 0.999
 """Match probability from which a pair is linked without a person looking."""
 REVIEW_AT = 0.5
 """Match probability from which a pair is queued for review."""
 SEED = 42
+PRIOR = 1e-4
+"""Probability that two random profiles are one person, until the store's own data says."""
 RULE_PREFIX = "probabilistic"
 
 PROFILE_SCHEMA = pa.schema(
@@ -202,7 +204,7 @@ def _settings():  # type: ignore[no-untyped-def]
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        probability_two_random_records_match=1e-4,
+        probability_two_random_records_match=PRIOR,
         blocking_rules_to_generate_predictions=[
             block_on("first_name", "last_initial", "phone_key"),
             block_on("last_name", "birth_date"),
@@ -236,6 +238,9 @@ def score_pairs(profiles: pa.Table) -> list[tuple[int, int, float, dict]]:
         training.estimate_probability_two_random_records_match(
             [block_on("first_name", "last_name", "birth_date")], recall=0.7
         )
+    settings = linker._settings_obj
+    if not 0 < settings._probability_two_random_records_match < 1:  # a store too small to count
+        settings._probability_two_random_records_match = PRIOR
     training.estimate_u_using_random_sampling(max_pairs=1e6, seed=SEED)
     scored = linker.inference.predict(threshold_match_probability=REVIEW_AT).as_duckdbpyrelation()
     rows = (

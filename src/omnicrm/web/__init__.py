@@ -9,7 +9,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from omnicrm.web import errors
 from omnicrm.web.config import get_web_settings
-from omnicrm.web.pages import admin, analytics, auth, customers, identity, loyalty
+from omnicrm.web.pages import admin, analytics, auth, customers, identity, loyalty, promotions
 from omnicrm.web.rendering import error_page
 
 STATIC = Path(__file__).with_name("static")
@@ -18,6 +18,7 @@ ROUTERS = (
     customers.router,
     identity.router,
     loyalty.router,
+    promotions.router,
     analytics.router,
     admin.router,
 )

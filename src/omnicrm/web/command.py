@@ -12,6 +12,11 @@ from omnicrm.web.roles import Role
 app = typer.Typer(no_args_is_help=True, help="The staff workstation: users and roles.")
 
 
+@app.callback()
+def _group() -> None:
+    """The staff workstation: users and roles (a callback keeps this a group on newer typer)."""
+
+
 @app.command("create-user")
 def create_user(
     name: Annotated[str, typer.Argument(help="Username to sign in with, e.g. 'anna.petrova'.")],

@@ -4,6 +4,7 @@ missing from a catalogue shows as itself, and a test keeps the Russian catalogue
 
 from typing import Any
 
+from omnicrm.web import promo_messages
 from omnicrm.web.insights import catalogue as insights
 from omnicrm.web.messages_ru import RU
 
@@ -23,7 +24,10 @@ EN = {
     "detail:store_code": "store",
 }
 
-CATALOGUES = {"ru": RU | insights.RU, "en": EN | insights.EN}
+CATALOGUES = {
+    "ru": RU | insights.RU | promo_messages.RU,
+    "en": EN | insights.EN | promo_messages.EN,
+}
 
 
 def translate(lang: str, message: str, **params: Any) -> str:
@@ -37,3 +41,13 @@ def label(lang: str, group: str, value: str | None) -> str:
     if value is None:
         return "—"
     return CATALOGUES.get(lang, {}).get(f"{group}:{value}", value.replace("_", " "))
+
+
+def problem(lang: str, message: str) -> str:
+    """A validation problem for people: a catalogue id, or a message of the promotions' model
+    (``unknown sku 'X'``, pydantic's ``Input should be ...``) matched by pattern."""
+    if message in CATALOGUES.get(lang, {}):
+        return translate(lang, message)
+    if lang == "ru":
+        return promo_messages.problem_ru(message) or message
+    return message

@@ -20,6 +20,7 @@ MENU = (
     Entry("/customers", "Customers", P.CUSTOMERS),
     Entry("/identity/review", "Identity review", P.IDENTITY),
     Entry("/loyalty", "Loyalty", P.LOYALTY),
+    Entry("/promotions", "Promotions", P.PROMOTIONS),
     Entry("/analytics", "Analytics", P.ANALYTICS),
     Entry("/admin/users", "Users", P.USERS),
     Entry("/admin/keys", "API keys", P.API_KEYS),

@@ -13,7 +13,7 @@ from jinja2.runtime import Context
 
 from omnicrm.web import formatting
 from omnicrm.web.config import get_web_settings
-from omnicrm.web.i18n import LANGUAGES, label, translate
+from omnicrm.web.i18n import LANGUAGES, label, problem, translate
 from omnicrm.web.navigation import menu_for
 from omnicrm.web.sessions import CSRF_FIELD, Viewer, csrf_token, lang_of, pop_flashes
 
@@ -42,6 +42,11 @@ def _translate(ctx: Context, message: str, **params: Any) -> str:
 @pass_context
 def _label(ctx: Context, group: str, value: str | None) -> str:
     return label(_lang(ctx), group, value)
+
+
+@pass_context
+def _problem(ctx: Context, message: str) -> str:
+    return problem(_lang(ctx), message)
 
 
 @pass_context
@@ -74,7 +79,7 @@ def _moment(ctx: Context, value: Any) -> str:
     return formatting.moment(value, _lang(ctx), get_web_settings().zone)
 
 
-TEMPLATES.env.globals.update(_=_translate, label=_label, CSRF_FIELD=CSRF_FIELD)
+TEMPLATES.env.globals.update(_=_translate, label=_label, problem=_problem, CSRF_FIELD=CSRF_FIELD)
 TEMPLATES.env.filters.update(
     money=_money, num=_number, pct=_percent, rate=_rate, day=_day, moment=_moment
 )

@@ -34,12 +34,26 @@ class Permission(StrEnum):
     """Open the dashboard and the analytics pages, and download their reports."""
     SNAPSHOT = "snapshot"
     """Refresh the analytics snapshot from the store."""
+    PROMOTIONS = "promotions"
+    """See promotions, their rules, results and coupon batches, and simulate them."""
+    PROMOTIONS_EDIT = "promotions_edit"
+    """Create and change promotion drafts, publish and pause them, generate coupons."""
 
 
 P = Permission
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.MARKETER: frozenset({P.CUSTOMERS, P.CONTACTS, P.IDENTITY, P.LOYALTY, P.ANALYTICS}),
-    Role.ANALYST: frozenset({P.CUSTOMERS, P.LOYALTY, P.ANALYTICS, P.SNAPSHOT}),
+    Role.MARKETER: frozenset(
+        {
+            P.CUSTOMERS,
+            P.CONTACTS,
+            P.IDENTITY,
+            P.LOYALTY,
+            P.ANALYTICS,
+            P.PROMOTIONS,
+            P.PROMOTIONS_EDIT,
+        }
+    ),
+    Role.ANALYST: frozenset({P.CUSTOMERS, P.LOYALTY, P.ANALYTICS, P.SNAPSHOT, P.PROMOTIONS}),
     Role.STORE_STAFF: frozenset({P.CUSTOMERS}),
     Role.ADMINISTRATOR: frozenset(Permission),
 }

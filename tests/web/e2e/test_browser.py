@@ -1,17 +1,19 @@
 """A person at the workstation, in a real browser: sign in, find a customer and read their 360
 page, approve a suggested merge, switch the language, on a laptop and on a tablet; read the
 dashboard's KPIs and charts (drawn by the locally served plotly.js), filter an analytics page and
-download a report as CSV and Excel. Every page is screenshotted into test-output/screenshots/ (CI
+download a report as CSV and Excel; build a promotion (a validation error beside its field, fixed)
+and simulate it over the history. Every page is screenshotted into test-output/screenshots/ (CI
 keeps them)."""
 
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from conftest import SCREENSHOTS, Demo
 from omnicrm.store.db import read_session
-from omnicrm.store.schema import ReviewItem
+from omnicrm.store.schema import Order, OrderLine, Product, ReviewItem
 
 LAPTOP = {"width": 1366, "height": 900}
 TABLET = {"width": 768, "height": 1024}
@@ -171,3 +173,49 @@ def test_export_a_report(page, demo: Demo) -> None:  # type: ignore[no-untyped-d
         page.click("#table-receipt_sum a[href*='format=xlsx']")
     assert event.value.suggested_filename.endswith(".xlsx")
     assert Path(event.value.path()).read_bytes()[:2] == b"PK"  # a zip: an Office file
+
+
+def test_build_a_promotion_fix_a_mistake_and_simulate_it(page, demo: Demo) -> None:  # type: ignore[no-untyped-def]
+    with read_session(demo.engine) as s:
+        sku = s.scalar(
+            select(Product.sku)
+            .join(OrderLine, OrderLine.product_id == Product.id)
+            .group_by(Product.sku)
+            .order_by(func.count().desc(), Product.sku)
+            .limit(1)
+        )
+        first = s.scalar(select(func.min(Order.placed_at)))
+    page.goto("/promotions")
+    page.click("#new-promotion")
+    page.wait_for_url("**/promotions/new")
+    page.fill("#name", "E2E: 10% off the best seller")
+    page.fill("#code", "E2E10")
+    page.select_option("#new-conditions-type", "items")
+    page.click("#add-conditions")
+    page.locator("#conditions-0-select-skus").wait_for()
+    assert page.input_value("#name") == "E2E: 10% off the best seller"  # kept across the re-render
+    page.fill("#conditions-0-select-skus", "NO-SUCH-SKU")
+    page.fill("#effects-0-percent", "10")
+    page.click("#save")
+    error = page.locator("#conditions-0-select-skus-error")
+    error.wait_for()
+    assert "NO-SUCH-SKU" in error.inner_text()
+    assert page.get_attribute("#conditions-0-select-skus", "aria-invalid") == "true"
+    assert page.input_value("#effects-0-percent") == "10"
+    _shot(page, "18-promotion-validation-error")
+    page.fill("#conditions-0-select-skus", sku)
+    page.click("#save")
+    page.wait_for_url("**/promotions/E2E10")
+    assert page.locator(".flash.ok").is_visible()
+    assert page.locator("#conditions-0-select-skus-error").count() == 0
+    _shot(page, "19-promotion-saved")
+    page.click("#simulate-link")
+    page.wait_for_url("**/promotions/E2E10/simulate")
+    page.fill("#since", first.date().isoformat())
+    page.click("#run")
+    page.wait_for_url("**since=**")
+    reached = page.locator("#sim-receipts").inner_text().split("/")[0]
+    assert int("".join(ch for ch in reached if ch.isdigit())) > 0
+    assert page.locator("#by-channel tbody tr").count() >= 1
+    assert _charts_drawn(page, 2) >= 2
+    _shot(page, "20-promotion-simulation")

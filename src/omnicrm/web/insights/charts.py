@@ -413,3 +413,26 @@ def product_loyalty_chart(report: Report, profile: str, group: str, lang: str) -
     )
     return Chart("product-loyalty", label(lang, "col", "repeat_share").capitalize(),
                  {"data": [heat], "layout": layout})  # fmt: skip
+
+
+def simulation_charts(result: dict[str, Any], lang: str) -> list[Chart]:
+    """A simulated promotion's discount by channel and by store (the promotions page)."""
+    out = []
+    for key, group in (("by_channel", "channel"), ("by_store", "store")):
+        tallies = result.get(key) or {}
+        if group == "store":  # the stores that gave most, not every store
+            given = sorted(tallies.items(), key=lambda kv: -kv[1]["discount_minor"])
+            tallies = {k: t for k, t in given[:TOP] if t["discount_minor"]} or tallies
+        names = [
+            label(lang, "channel", k) if group == "channel" else k.replace("-", "—")
+            for k in tallies
+        ]
+        values = [t["discount_minor"] for t in tallies.values()]
+        texts = [
+            f"{formatting.money(t['discount_minor'], lang)} · "
+            f"{formatting.number(t['receipts_reached'], lang)} {translate(lang, 'receipts')}"
+            for t in tallies.values()
+        ]
+        title = translate(lang, f"Discount by {group}")
+        out.append(Chart(f"simulation-{group}", title, _hbar(names, values, texts, lang, True)))
+    return out
