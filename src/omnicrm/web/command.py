@@ -8,13 +8,14 @@ import typer
 
 from omnicrm.web.roles import Role
 
-# A group even with one command, so that ``create-user`` keeps its name as commands are added.
-app = typer.Typer(no_args_is_help=True, help="The staff workstation: users and roles.")
+app = typer.Typer(no_args_is_help=True)
 
 
+# The callback keeps this a group even with one command (typer would otherwise collapse it), so
+# that ``omnicrm web create-user`` keeps its name as commands are added.
 @app.callback()
 def _group() -> None:
-    """The staff workstation: users and roles (a callback keeps this a group on newer typer)."""
+    """The staff workstation: users and roles."""
 
 
 @app.command("create-user")
