@@ -50,7 +50,8 @@ IDENTS = pa.schema([("node", pa.string()), ("kind", pa.string()), ("value", pa.s
 
 
 def _load() -> str:
-    return "load average %.2f %.2f %.2f" % os.getloadavg()
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 def _peak_mb() -> float:
