@@ -27,7 +27,7 @@ class Customer(Base):
     city: Mapped[str | None] = mapped_column(String(100))
     home_store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
     enrolled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     """Set when this profile was merged into another; the id stays valid as an alias."""
 
     __table_args__ = (UniqueConstraint("source", "source_key"),)
