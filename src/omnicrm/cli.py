@@ -10,6 +10,7 @@ from omnicrm.identity.command import app as identity_app
 from omnicrm.ingest.command import import_data
 from omnicrm.loyalty.command import app as loyalty_app
 from omnicrm.promotions.command import app as promotions_app
+from omnicrm.store.commandline import DbUrl, migrated_engine
 from omnicrm.synth.command import synth
 from omnicrm.web.command import app as web_app
 
@@ -29,25 +30,11 @@ app.add_typer(web_app, name="web")
 app.add_typer(promotions_app, name="promotions")
 app.add_typer(analytics_app, name="analytics")
 
-DbUrl = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL (default: OMNICRM_DATABASE_URL or var/omnicrm.db)."),
-]
-
-
-def _engine(url: str | None):  # type: ignore[no-untyped-def]
-    from omnicrm.store.db import get_engine
-    from omnicrm.store.migrate import upgrade
-
-    engine = get_engine(url)
-    upgrade(engine)
-    return engine
-
 
 @db_app.command("upgrade")
 def db_upgrade(db: DbUrl = None) -> None:
     """Create or migrate the schema to the newest version."""
-    _engine(db)
+    migrated_engine(db)
     typer.echo("schema is up to date")
 
 
@@ -61,7 +48,7 @@ def keys_create(
     from omnicrm.access.keys import create_key
     from omnicrm.store.db import unit_of_work
 
-    with unit_of_work(_engine(db)) as session:
+    with unit_of_work(migrated_engine(db)) as session:
         typer.echo(create_key(session, name, scope))
 
 
@@ -71,7 +58,7 @@ def keys_revoke(name: str, db: DbUrl = None) -> None:
     from omnicrm.access.keys import revoke_key
     from omnicrm.store.db import unit_of_work
 
-    with unit_of_work(_engine(db)) as session:
+    with unit_of_work(migrated_engine(db)) as session:
         revoke_key(session, name)
     typer.echo(f"revoked {name}")
 
@@ -87,7 +74,7 @@ def serve(
 
     from omnicrm.api.app import create_app
 
-    uvicorn.run(create_app(_engine(db)), host=host, port=port)
+    uvicorn.run(create_app(migrated_engine(db)), host=host, port=port)
 
 
 @app.command()
@@ -110,7 +97,7 @@ def demo(
     from omnicrm.synth import generate
     from omnicrm.web.demo import ensure_demo_users
 
-    engine = _engine(db)
+    engine = migrated_engine(db)
     if not (data_dir / "manifest.json").exists():
         typer.echo(f"generating {customers} synthetic customers into {data_dir}")
         generate(data_dir, customers=customers, seed=42)

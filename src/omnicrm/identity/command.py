@@ -8,19 +8,10 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from omnicrm.store.commandline import DbUrl, migrated_engine
+
 app = typer.Typer(help="Identity resolution: one customer, one profile.", no_args_is_help=True)
 console = Console()
-
-DbUrl = Annotated[str | None, typer.Option("--db", help="Database URL (default: configured).")]
-
-
-def _engine(url: str | None):  # type: ignore[no-untyped-def]
-    from omnicrm.store.db import get_engine
-    from omnicrm.store.migrate import upgrade
-
-    engine = get_engine(url)
-    upgrade(engine)
-    return engine
 
 
 @app.command()
@@ -34,7 +25,7 @@ def resolve(
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()) as bar:
         task = bar.add_task("reading records", total=None)
         report = resolve_all(
-            _engine(db),
+            migrated_engine(db),
             probabilistic=probabilistic,
             progress=lambda done: bar.update(task, description=f"{done} done"),
         )
@@ -47,7 +38,7 @@ def cards(db: DbUrl = None) -> None:
     from omnicrm.identity.cards import cards_report
     from omnicrm.store.db import read_session
 
-    with read_session(_engine(db)) as session:
+    with read_session(migrated_engine(db)) as session:
         report = cards_report(session)
     for title, rows in (
         ("duplicates", report.duplicates),
@@ -73,7 +64,7 @@ def review(
     from omnicrm.identity import review as queue
     from omnicrm.store.db import unit_of_work
 
-    with unit_of_work(_engine(db)) as session:
+    with unit_of_work(migrated_engine(db)) as session:
         if approve is not None:
             queue.approve(session, approve)
         if reject is not None:
@@ -96,7 +87,7 @@ def unmerge(merge_id: int, db: DbUrl = None) -> None:
     from omnicrm.identity.merge import unmerge as undo
     from omnicrm.store.db import unit_of_work
 
-    with unit_of_work(_engine(db)) as session:
+    with unit_of_work(migrated_engine(db)) as session:
         change = undo(session, merge_id)
     console.print_json(json.dumps(change.as_dict()))
 
@@ -108,7 +99,7 @@ def show(customer_id: int, db: DbUrl = None) -> None:
     from omnicrm.customers.queries import get_customer
     from omnicrm.store.db import read_session
 
-    with read_session(_engine(db)) as session:
+    with read_session(migrated_engine(db)) as session:
         profile = get_customer(session, customer_id)
         steps = journey(session, customer_id, limit=50).items
     console.print_json(profile.model_dump_json())

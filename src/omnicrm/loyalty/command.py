@@ -7,23 +7,11 @@ from typing import Annotated
 
 import typer
 
+from omnicrm.store.commandline import DbUrl, migrated_engine
+
 app = typer.Typer(help="Loyalty programs, points expiry and accounts.", no_args_is_help=True)
 programs_app = typer.Typer(help="Program configuration files.", no_args_is_help=True)
 app.add_typer(programs_app, name="programs")
-
-DbUrl = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL (default: OMNICRM_DATABASE_URL or var/omnicrm.db)."),
-]
-
-
-def _engine(url: str | None):  # type: ignore[no-untyped-def]
-    from omnicrm.store.db import get_engine
-    from omnicrm.store.migrate import upgrade
-
-    engine = get_engine(url)
-    upgrade(engine)
-    return engine
 
 
 @programs_app.command("load")
@@ -43,7 +31,7 @@ def programs_load(
     except (ValidationError, ValueError) as exc:
         typer.echo(f"{file}: invalid program\n{exc}", err=True)
         raise typer.Exit(1) from None
-    with unit_of_work(_engine(db)) as session:
+    with unit_of_work(migrated_engine(db)) as session:
         version, changed = save_program(session, program)
     typer.echo(f"{program.code} v{version} {'loaded' if changed else 'unchanged'}")
 
@@ -68,7 +56,7 @@ def expire(
     from omnicrm.loyalty.expiry import expire_points
 
     at: datetime = parse_aware(now) if now else utcnow()
-    report = expire_points(_engine(db), at, batch=batch)
+    report = expire_points(migrated_engine(db), at, batch=batch)
     typer.echo(
         f"expired {report.points} points in {report.lots} lots of {report.accounts} accounts "
         f"({report.batches} batches)"
@@ -87,7 +75,7 @@ def account(
     from omnicrm.loyalty.history import account_history
     from omnicrm.store.db import read_session
 
-    engine = _engine(db)
+    engine = migrated_engine(db)
     if rebuild:
         fixed = rebuild_balance(engine, account_id)
         typer.echo(f"rebuilt: balance {fixed.balance}, debt {fixed.debt}, changed {fixed.changed}")

@@ -7,23 +7,11 @@ from typing import Annotated
 
 import typer
 
+from omnicrm.store.commandline import DbUrl, migrated_engine
+
 app = typer.Typer(
     help="Promotions: rules, versions, coupons, offers, simulation.", no_args_is_help=True
 )
-
-DbUrl = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL (default: OMNICRM_DATABASE_URL or var/omnicrm.db)."),
-]
-
-
-def _engine(url: str | None):  # type: ignore[no-untyped-def]
-    from omnicrm.store.db import get_engine
-    from omnicrm.store.migrate import upgrade
-
-    engine = get_engine(url)
-    upgrade(engine)
-    return engine
 
 
 def _fail(exc: Exception) -> None:
@@ -46,7 +34,7 @@ def save(
     data = json.loads(file.read_text(encoding="utf-8"))
     now = utcnow()
     try:
-        with unit_of_work(_engine(db)) as session:
+        with unit_of_work(migrated_engine(db)) as session:
             try:
                 promotion = lifecycle.update_draft(session, str(data.get("code")), data, now)
             except NotFound:
@@ -69,7 +57,7 @@ def publish(code: str, db: DbUrl = None) -> None:
     from omnicrm.store.db import unit_of_work
 
     try:
-        with unit_of_work(_engine(db)) as session:
+        with unit_of_work(migrated_engine(db)) as session:
             version = lifecycle.publish_promotion(session, code, utcnow())
     except OmnicrmError as exc:
         _fail(exc)
@@ -85,7 +73,7 @@ def pause(code: str, db: DbUrl = None) -> None:
     from omnicrm.store.db import unit_of_work
 
     try:
-        with unit_of_work(_engine(db)) as session:
+        with unit_of_work(migrated_engine(db)) as session:
             lifecycle.pause_promotion(session, code, utcnow())
     except OmnicrmError as exc:
         _fail(exc)
@@ -100,7 +88,7 @@ def list_promotions(db: DbUrl = None) -> None:
     from omnicrm.store.db import read_session
     from omnicrm.store.schema.promotions import Promotion
 
-    with read_session(_engine(db)) as session:
+    with read_session(migrated_engine(db)) as session:
         for p in session.scalars(select(Promotion).order_by(Promotion.code)):
             typer.echo(f"{p.code}\t{p.status}\tv{p.version or '-'}\t{p.name}")
 
@@ -121,7 +109,7 @@ def generate(
     from omnicrm.promotions import coupons
     from omnicrm.store.db import read_session, unit_of_work
 
-    engine = _engine(db)
+    engine = migrated_engine(db)
     try:
         with unit_of_work(engine) as session:
             batch = coupons.generate_coupons(
@@ -158,7 +146,7 @@ def simulate(
     from omnicrm.promotions.validation import parse_rules
     from omnicrm.store.db import read_session
 
-    with read_session(_engine(db)) as session:
+    with read_session(migrated_engine(db)) as session:
         rules = parse_rules(repository.get_promotion(session, code).draft)
         result = simulate_promotion(
             session.connection(), rules, parse_aware(start), parse_aware(end)
