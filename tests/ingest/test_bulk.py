@@ -5,10 +5,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from ingest_samples import EXPECTED_RECORDS, POS, write_csv, write_parquet_exports
+from ingest_samples import EXPECTED_RECORDS, POS, table_counts, write_csv, write_parquet_exports
 from sqlalchemy import Engine, select
 
-from conftest import table_counts
 from omnicrm.core.settings import get_settings
 from omnicrm.ingest.bulk import UnreadableFile, import_directory, import_file
 from omnicrm.store.db import make_engine, read_session
@@ -19,12 +18,12 @@ from omnicrm.store.schema import (
     Event,
     Fulfilment,
     Identifier,
-    ImportError_,
     Order,
     OrderLine,
     OrderStatus,
     Payment,
     RecordIdentifier,
+    RejectedRow,
     Return,
     ReturnLine,
 )
@@ -126,13 +125,13 @@ def test_bad_rows_are_reported_and_good_ones_kept(
     }
     with read_session(engine) as s:
         stored = s.execute(
-            select(ImportError_.row_no, ImportError_.field, ImportError_.file_name)
+            select(RejectedRow.row_no, RejectedRow.field, RejectedRow.file_name)
         ).all()
         assert set(stored) == {
             (3, "lines[1].qty", "pos_receipts.csv"),
             (5, "lines[0].sku", "pos_receipts.csv"),
         }
-        raw = s.scalars(select(ImportError_.raw).where(ImportError_.row_no == 5)).one()
+        raw = s.scalars(select(RejectedRow.raw).where(RejectedRow.row_no == 5)).one()
         assert '"NOPE"' in raw
 
 

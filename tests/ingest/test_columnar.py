@@ -18,12 +18,12 @@ from omnicrm.store.db import make_engine, read_session
 from omnicrm.store.migrate import upgrade
 from omnicrm.store.schema import (
     Fulfilment,
-    ImportError_,
     Order,
     OrderLine,
     OrderStatus,
     Payment,
     RecordIdentifier,
+    RejectedRow,
     Return,
     ReturnLine,
 )
@@ -213,7 +213,7 @@ def _stored(engine: Engine) -> dict[str, list]:
                 ReturnLine.amount_minor,
             ),
             "errors": rows(
-                ImportError_.row_no, ImportError_.field, ImportError_.message, ImportError_.raw
+                RejectedRow.row_no, RejectedRow.field, RejectedRow.message, RejectedRow.raw
             ),
         }
 

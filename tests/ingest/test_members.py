@@ -4,10 +4,9 @@ phone a family shares is seen on each member even though only the first owns it 
 
 from pathlib import Path
 
-from ingest_samples import MEMBERS, rows_of, write_csv
+from ingest_samples import MEMBERS, rows_of, table_counts, write_csv
 from sqlalchemy import Engine, select
 
-from conftest import table_counts
 from omnicrm.ingest.bulk import import_file
 from omnicrm.ingest.stream import ingest_records
 from omnicrm.store.db import read_session

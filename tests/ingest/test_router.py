@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from ingest_samples import APP_EVENTS, WEB_ORDER
+from ingest_samples import APP_EVENTS, WEB_ORDER, table_counts
 from sqlalchemy import Engine
 
-from conftest import table_counts
 from omnicrm.access.keys import create_key
 from omnicrm.api.app import create_app
 from omnicrm.ingest.bulk import import_directory, import_file

@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
+from ingest_samples import table_counts
 from sqlalchemy import Engine, text
 
-from conftest import table_counts
 from omnicrm.core.settings import get_settings
 from omnicrm.ingest.bulk import import_directory, import_file
 from omnicrm.store.db import make_engine

@@ -48,7 +48,7 @@ from omnicrm.loyalty import ledger, levels
 from omnicrm.loyalty.idempotency import changed_body
 from omnicrm.loyalty.ledger import CardState, Lot, Move
 from omnicrm.loyalty.programs import Program
-from omnicrm.loyalty.receipt import Line, Member, Quote
+from omnicrm.loyalty.receipt import Member, Quote
 from omnicrm.loyalty.schemas import TOKEN_KINDS, Identification, ReceiptRequest
 from omnicrm.promotions.pricing import price_request, record_promotions
 from omnicrm.store.schema import Customer, Identifier
@@ -315,12 +315,6 @@ def member_of(row: Any, state: State, now: datetime) -> Member:
         clubs=frozenset(state.clubs),
         paid_plans=frozenset(state.paid),
     )
-
-
-def lines_of(request: ReceiptRequest) -> list[Line]:
-    return [
-        Line(line.line_no, line.sku, line.category, line.qty, line.amount) for line in request.lines
-    ]
 
 
 def quote_dict(account_id: int, level: str | None, version: int, quote: Quote) -> dict:

@@ -18,7 +18,7 @@ from omnicrm.loyalty import hotpath, ledger, repository, rewards
 from omnicrm.loyalty.idempotency import request_hash, run_once, stored_answer
 from omnicrm.loyalty.identify import balance_of, resolve_account
 from omnicrm.loyalty.ledger import CardState
-from omnicrm.loyalty.receipt import Line, Member, Quote
+from omnicrm.loyalty.receipt import Member, Quote
 from omnicrm.loyalty.schemas import (
     CalculateRequest,
     ConfirmOut,
@@ -35,12 +35,6 @@ from omnicrm.store.schema.loyalty import (
     LoyaltyOperation,
     LoyaltyReceiptLine,
 )
-
-
-def _lines(request: ReceiptRequest) -> list[Line]:
-    return [
-        Line(line.line_no, line.sku, line.category, line.qty, line.amount) for line in request.lines
-    ]
 
 
 def _member(

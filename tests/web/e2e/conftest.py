@@ -9,13 +9,13 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
+from browser_demo import SCREENSHOTS, Demo
 from sqlalchemy import Engine, func, select
 
 from omnicrm.access.keys import create_key
@@ -34,16 +34,6 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--no-first-run",
 ]  # fmt: skip
-SCREENSHOTS = Path(__file__).parents[3] / "test-output" / "screenshots"
-
-
-@dataclass(frozen=True)
-class Demo:
-    base_url: str
-    engine: Engine
-    member_phone: str
-    member_id: int
-    review_id: int
 
 
 def _free_port() -> int:

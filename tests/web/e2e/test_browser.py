@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_demo import SCREENSHOTS, Demo
 from sqlalchemy import func, select
 
-from conftest import SCREENSHOTS, Demo
 from omnicrm.store.db import read_session
 from omnicrm.store.schema import Order, OrderLine, Product, ReviewItem
 

@@ -5,7 +5,7 @@ from omnicrm.store.schema.base import Base, BigId, UtcDateTime
 from omnicrm.store.schema.customers import Consent, Customer, Identifier
 from omnicrm.store.schema.events import Event, RecordIdentifier
 from omnicrm.store.schema.identity import LinkRule, Merge, QuarantinedIdentifier, ReviewItem
-from omnicrm.store.schema.operations import ApiKey, ImportBatch, ImportError_
+from omnicrm.store.schema.operations import ApiKey, ImportBatch, RejectedRow
 from omnicrm.store.schema.orders import (
     Fulfilment,
     Order,
@@ -31,7 +31,6 @@ __all__ = [
     "Fulfilment",
     "Identifier",
     "ImportBatch",
-    "ImportError_",
     "LinkRule",
     "Merge",
     "Order",
@@ -41,6 +40,7 @@ __all__ = [
     "Product",
     "QuarantinedIdentifier",
     "RecordIdentifier",
+    "RejectedRow",
     "Return",
     "ReturnLine",
     "ReviewItem",

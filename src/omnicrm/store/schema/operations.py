@@ -28,7 +28,7 @@ class ImportBatch(Base):
     __table_args__ = (UniqueConstraint("fingerprint", "batch_no"),)
 
 
-class ImportError_(Base):  # noqa: N801 (renamed once ingest lands)
+class RejectedRow(Base):
     """A rejected source record: where it was (file, row), which field, and why."""
 
     __tablename__ = "import_errors"
