@@ -234,6 +234,7 @@ def test_program_versions_and_returns_use_the_rules_of_the_sale(client: TestClie
         "code": "retail",
         "version": 1,
         "changed": False,
+        "accounts_opened": 0,
     }
     acc = enrol()["account_id"]
     at(client, T0)

@@ -146,8 +146,23 @@ class ConsentDecision:
 
 
 @dataclass(frozen=True, slots=True)
+class RegistryAccount:
+    """What the old loyalty system reports of a member's account, migrated as it stands."""
+
+    card: str
+    card_state: str = "active"
+    points_balance: int = 0
+    period_spend_minor: int = 0
+    level: str | None = None
+    level_since: datetime | None = None
+    points_expire_at: datetime | None = None
+    channel: str = "registry"
+
+
+@dataclass(frozen=True, slots=True)
 class Member:
-    """A loyalty programme registration: becomes a customer profile with its identifiers."""
+    """A loyalty programme registration: becomes a customer profile with its identifiers and
+    the account the old system held for it."""
 
     source: str
     source_key: str
@@ -161,6 +176,7 @@ class Member:
     birth_date: date | None = None
     gender: str | None = None
     city: str | None = None
+    account: RegistryAccount | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""Reference lookups validators need: store code -> (id, time zone), sku -> product id.
+"""Reference lookups validators need: store code -> (id, time zone), sku -> product id, and the
+level codes of the loyalty program a registry migrates into.
 
 Bulk imports load both maps once per file; the streaming path keeps a catalog per engine and asks
 the database for a code it has not seen yet (a store opened this morning must not need a restart).
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, select
 
+from omnicrm.loyalty.migration import program_in_force
 from omnicrm.store.schema import Product, Store
 
 
@@ -27,11 +29,22 @@ class Catalog:
         products: dict[str, int],
         fetch_store: Callable[[str], StoreRef | None] | None = None,
         fetch_product: Callable[[str], int | None] | None = None,
+        levels: frozenset[str] | None = None,
+        fetch_levels: Callable[[], frozenset[str] | None] | None = None,
     ) -> None:
         self.stores = stores
         self.products = products
         self._fetch_store = fetch_store
         self._fetch_product = fetch_product
+        self._levels = levels
+        self._fetch_levels = fetch_levels
+
+    @property
+    def levels(self) -> frozenset[str] | None:
+        """The level codes of the program in force; None when no program is loaded."""
+        if self._fetch_levels is not None:
+            return self._fetch_levels()
+        return self._levels
 
     def store(self, code: str) -> StoreRef | None:
         ref = self.stores.get(code)
@@ -57,7 +70,16 @@ def load_catalog(conn: Connection) -> Catalog:
         for code, id_, tz in conn.execute(select(Store.code, Store.id, Store.timezone))
     }
     products = {sku: id_ for sku, id_ in conn.execute(select(Product.sku, Product.id))}
-    return Catalog(stores, products)
+    return Catalog(stores, products, levels=program_levels(conn))
+
+
+def program_levels(conn: Connection) -> frozenset[str] | None:
+    """Level codes of the program a registry migrates into; None when no program is loaded."""
+    found = program_in_force(conn)
+    if found is None:
+        return None
+    levels = found[0].levels
+    return frozenset(tier.code for tier in levels.tiers) if levels else frozenset()
 
 
 def live_catalog(engine: Engine) -> Catalog:
@@ -72,4 +94,8 @@ def live_catalog(engine: Engine) -> Catalog:
         with engine.connect().execution_options(readonly=True) as conn:
             return conn.scalar(select(Product.id).where(Product.sku == sku))
 
-    return Catalog({}, {}, fetch_store, fetch_product)
+    def fetch_levels() -> frozenset[str] | None:
+        with engine.connect().execution_options(readonly=True) as conn:
+            return program_levels(conn)
+
+    return Catalog({}, {}, fetch_store, fetch_product, fetch_levels=fetch_levels)

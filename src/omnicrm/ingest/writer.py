@@ -28,6 +28,7 @@ from omnicrm.ingest.canonical import (
 from omnicrm.ingest.outcome import Outcome
 from omnicrm.ingest.reference import upsert_products, upsert_stores
 from omnicrm.ingest.sinks import Row, Sink
+from omnicrm.loyalty.migration import REGISTRY_COLUMNS, RegistryRow, open_accounts, program_in_force
 
 ORDER_COLUMNS = (
     "id",
@@ -373,7 +374,9 @@ def write_members(sink: Sink, members: Sequence[Member]) -> list[Outcome]:
     """A customer per member, owning its identifiers unless another profile already owns one
     (the first owner keeps it; resolving who is who is the identity stage's job). What each
     member registered also goes to ``record_identifiers`` (``member``, the customer's id), so a
-    phone two family members share is seen on both."""
+    phone two family members share is seen on both. The account the old system held is kept in
+    ``loyalty_registry`` and opened in the program in force (``loyalty.migration``); a member
+    whose card is already another person's account is rejected, not merged."""
     outcomes, fresh, first = _fresh(sink, "customers", members)
     values = sorted({i.value for n in fresh for i in members[n].identifiers})
     owned = {
@@ -382,9 +385,11 @@ def write_members(sink: Sink, members: Sequence[Member]) -> list[Outcome]:
             "SELECT kind, value FROM identifiers WHERE value IN ({in})", values
         )
     }
+    fresh = _refuse_taken_cards(sink, members, fresh, outcomes)
     ids = sink.reserve_ids("customers", len(fresh))
     now = utcnow()
     customer_rows, ident_rows, record_ident_rows, consent_rows = [], [], [], []
+    registry: list[RegistryRow] = []
     for n, customer_id in zip(fresh, ids, strict=True):
         m = members[n]
         customer_rows.append(
@@ -409,6 +414,8 @@ def write_members(sink: Sink, members: Sequence[Member]) -> list[Outcome]:
                 ident_rows.append((ident.kind, ident.value, customer_id, m.enrolled_at))
         record_ident_rows.extend(_identifier_rows("member", customer_id, m.identifiers))
         consent_rows.extend((customer_id, c.channel, c.granted, c.at, m.source) for c in m.consents)
+        if m.account is not None:
+            registry.append(_registry_row(customer_id, m))
         outcomes[n] = Outcome("inserted", customer_id)
     sink.insert("customers", CUSTOMER_COLUMNS, customer_rows)
     sink.insert("identifiers", ("kind", "value", "customer_id", "first_seen_at"), ident_rows)
@@ -416,8 +423,58 @@ def write_members(sink: Sink, members: Sequence[Member]) -> list[Outcome]:
     sink.insert(
         "consents", ("customer_id", "channel", "granted", "recorded_at", "source"), consent_rows
     )
+    program = program_in_force(sink.conn) if registry else None
+    accounts = open_accounts(sink, *program, registry, now) if program else [None] * len(registry)
+    sink.insert(
+        "loyalty_registry",
+        REGISTRY_COLUMNS,
+        [row.stored(account) for row, account in zip(registry, accounts, strict=True)],
+    )
     _fill_batch_duplicates(outcomes, members, first)
     return outcomes  # type: ignore[return-value]
+
+
+def _registry_row(customer_id: int, m: Member) -> RegistryRow:
+    a = m.account
+    assert a is not None
+    return RegistryRow(
+        customer_id,
+        a.card,
+        a.card_state,
+        a.points_balance,
+        a.period_spend_minor,
+        a.level,
+        a.level_since,
+        a.points_expire_at,
+        a.channel,
+        m.enrolled_at,
+    )
+
+
+def _refuse_taken_cards(
+    sink: Sink, members: Sequence[Member], fresh: list[int], outcomes: list[Outcome | None]
+) -> list[int]:
+    """``fresh`` without the members whose card already opens another person's account (their
+    outcomes say whose); the others go in."""
+    cards = sorted({members[n].account.card for n in fresh if members[n].account})  # type: ignore[union-attr]
+    taken = dict(
+        sink.select_in(
+            "SELECT i.value, a.customer_id FROM identifiers i"
+            " JOIN loyalty_accounts a ON a.customer_id = i.customer_id"
+            " WHERE i.kind = 'card' AND i.value IN ({in})",
+            cards,
+        )
+    )
+    kept = []
+    for n in fresh:
+        account = members[n].account
+        owner = taken.get(account.card) if account else None
+        if owner is None:
+            kept.append(n)
+            continue
+        message = f"card {account.card} is on the loyalty account of customer {owner}"  # type: ignore[union-attr]
+        outcomes[n] = Outcome("rejected", errors=[FieldError("card_no", message)])
+    return kept
 
 
 WRITERS = (

@@ -19,21 +19,22 @@ def programs_load(
     file: Annotated[Path, typer.Argument(exists=True, help="A program file (.json or .yaml).")],
     db: DbUrl = None,
 ) -> None:
-    """Validate a program file and store it as a new version (if it changed)."""
+    """Validate a program file and store it as a new version (if it changed); registry members
+    imported before any program get their accounts now."""
     from pydantic import ValidationError
 
+    from omnicrm.loyalty.migration import load_program
     from omnicrm.loyalty.programs import read_program_file
-    from omnicrm.loyalty.repository import save_program
-    from omnicrm.store.db import unit_of_work
 
     try:
         program = read_program_file(file)
     except (ValidationError, ValueError) as exc:
         typer.echo(f"{file}: invalid program\n{exc}", err=True)
         raise typer.Exit(1) from None
-    with unit_of_work(migrated_engine(db)) as session:
-        version, changed = save_program(session, program)
+    version, changed, opened = load_program(migrated_engine(db), program)
     typer.echo(f"{program.code} v{version} {'loaded' if changed else 'unchanged'}")
+    if opened:
+        typer.echo(f"opened {opened:,} registry accounts that were waiting for a program")
 
 
 @programs_app.command("examples")

@@ -51,8 +51,9 @@ def resolve_account(session: Session, ident: Identification, program_code: str) 
             Identifier.kind == ident.kind, Identifier.value == value
         )
     )
+    card = value if ident.kind == "card" else None
     account_id = (
-        repository.account_of_customer(session, customer_id, program_code)
+        repository.account_of_customer(session, customer_id, program_code, card)
         if customer_id is not None
         else None
     )

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from omnicrm.core.clock import utcnow
 from omnicrm.core.errors import NotFound
+from omnicrm.identity.aliases import alias_ids, live_id
 from omnicrm.loyalty.ledger import Lot, Move, repay_debt
 from omnicrm.loyalty.programs import Program, checksum
-from omnicrm.store.schema import Customer
 from omnicrm.store.schema.loyalty import (
     LoyaltyAccount,
     LoyaltyEntry,
@@ -20,6 +20,7 @@ from omnicrm.store.schema.loyalty import (
     LoyaltyMembership,
     LoyaltyOperation,
     LoyaltyProgram,
+    LoyaltyRegistryEntry,
 )
 
 _PARSED: dict[int, Program] = {}
@@ -111,17 +112,26 @@ def get_account(session: Session, account_id: int) -> LoyaltyAccount:
     return account
 
 
-def account_of_customer(session: Session, customer_id: int, program_code: str) -> int | None:
-    for _ in range(10):  # follow merges to the surviving profile
-        merged = session.scalar(select(Customer.merged_into_id).where(Customer.id == customer_id))
-        if merged is None:
-            break
-        customer_id = merged
-    return session.scalar(
-        select(LoyaltyAccount.id).where(
-            LoyaltyAccount.customer_id == customer_id, LoyaltyAccount.program_code == program_code
+def account_of_customer(
+    session: Session, customer_id: int, program_code: str, card: str | None = None
+) -> int | None:
+    """The account of the person behind ``customer_id``: accounts stay on the profile that
+    opened them, so after a merge the survivor's person may hold several (a second card the
+    old registry issued); the one opened with ``card`` wins, else the oldest."""
+    live = live_id(session, customer_id)
+    rows = session.execute(
+        select(LoyaltyAccount.id, LoyaltyRegistryEntry.card)
+        .outerjoin(LoyaltyRegistryEntry, LoyaltyRegistryEntry.account_id == LoyaltyAccount.id)
+        .where(
+            LoyaltyAccount.customer_id.in_(alias_ids(session, live)),
+            LoyaltyAccount.program_code == program_code,
         )
-    )
+        .order_by(LoyaltyAccount.id)
+    ).all()
+    for account_id, opened_with in rows:
+        if card is not None and opened_with == card:
+            return account_id
+    return rows[0][0] if rows else None
 
 
 def holding_lots(session: Session, account_id: int, also: Sequence[int] = ()) -> list[LoyaltyLot]:

@@ -18,9 +18,18 @@ from starlette.concurrency import run_in_threadpool
 from omnicrm.access.keys import Caller, authenticate
 from omnicrm.api.deps import CallerDep, EngineDep, ReadSessionDep
 from omnicrm.core.clock import utcnow
-from omnicrm.loyalty import enrolment, history, identify, memberships, reports, returns, till
+from omnicrm.loyalty import (
+    enrolment,
+    history,
+    identify,
+    memberships,
+    migration,
+    reports,
+    returns,
+    till,
+)
 from omnicrm.loyalty.programs import Program
-from omnicrm.loyalty.repository import program_in_force, save_program
+from omnicrm.loyalty.repository import program_in_force
 from omnicrm.loyalty.schemas import (
     AccountOut,
     CalculateRequest,
@@ -294,9 +303,8 @@ def donate(
 def load_program(
     engine: EngineDep, body: Program, _: Caller = needs("loyalty:admin")
 ) -> ProgramOut:
-    with unit_of_work(engine) as session:
-        version, changed = save_program(session, body)
-    return ProgramOut(code=body.code, version=version, changed=changed)
+    version, changed, opened = migration.load_program(engine, body)
+    return ProgramOut(code=body.code, version=version, changed=changed, accounts_opened=opened)
 
 
 @loyalty_router.get("/programs/{code}", response_model=Program)

@@ -288,3 +288,6 @@ class ProgramOut(BaseModel):
     code: str
     version: int
     changed: bool
+    accounts_opened: int = Field(
+        0, description="Registry members imported before any program, whose accounts it opened."
+    )

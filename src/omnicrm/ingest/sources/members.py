@@ -1,15 +1,20 @@
 """``members`` — the loyalty programme's registry. Each member becomes a customer profile with
-its card, phone and e-mail as identifiers, and the consents the member gave."""
+its card, phone and e-mail as identifiers, the consents the member gave, and the account the old
+system held (card state, opening balance, level), which the migration opens in the program."""
 
 from collections.abc import Mapping
 from typing import Any
 
-from omnicrm.ingest.canonical import ConsentDecision, Member
+from omnicrm.ingest.canonical import ConsentDecision, Member, RegistryAccount
 from omnicrm.ingest.catalog import Catalog
 from omnicrm.ingest.fields import Fields, idents
 from omnicrm.ingest.sources.spec import STAGE_MEMBERS, Source
 
 CONSENT_CHANNELS = ("email", "sms", "push")
+CARD_STATES = ("active", "accrual_only", "blocked")
+ENROL_CHANNELS = ("till", "web", "app", "sms", "messenger", "social", "wifi", "call_centre")
+MAX_POINTS = 10**12
+MAX_SPEND_MINOR = 10**15
 
 
 def validate(raw: Mapping[str, Any], catalog: Catalog) -> Member:
@@ -29,6 +34,7 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> Member:
     flags = {channel: f.flag(f"consent_{channel}") for channel in CONSENT_CHANNELS}
     asked = any(flag is not None for flag in flags.values())
     consent_at = f.aware("consent_at", required=asked)
+    account = _account(f, catalog, card.value if card else "", store is not None)
     f.done()
     return Member(
         source="members",
@@ -47,6 +53,33 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> Member:
         birth_date=birth_date,
         gender=gender,
         city=city,
+        account=account,
+    )
+
+
+def _account(f: Fields, catalog: Catalog, card: str, in_store: bool) -> RegistryAccount:
+    """The optional migration columns; a level must be one of the program's levels."""
+    level = f.text("level", required=False, max_len=40)
+    if level is not None:
+        known = catalog.levels
+        if known is None:
+            f.fail("level", "no loyalty program is loaded to migrate into: load one first")
+        elif level not in known:
+            f.fail("level", f"must be one of the program's levels {', '.join(sorted(known))}")
+    return RegistryAccount(
+        card=card,
+        card_state=f.choice("card_state", CARD_STATES, required=False) or "active",
+        points_balance=f.integer("points_balance", required=False, minimum=0, maximum=MAX_POINTS)
+        or 0,
+        period_spend_minor=f.integer(
+            "period_spend_minor", required=False, minimum=0, maximum=MAX_SPEND_MINOR
+        )
+        or 0,
+        level=level,
+        level_since=f.aware("level_since", required=False),
+        points_expire_at=f.aware("points_expire_at", required=False),
+        channel=f.choice("channel", ENROL_CHANNELS, required=False)
+        or ("till" if in_store else "registry"),
     )
 
 

@@ -230,3 +230,27 @@ class LoyaltySmsCode(Base):
     consumed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (Index(None, "phone", "created_at"),)
+
+
+class LoyaltyRegistryEntry(Base):
+    """What the old loyalty system said of one registry member (card, state, opening balance
+    and level), kept as imported; ``account_id`` is set once the migration opened the account.
+
+    A row without an account waits for a program to be loaded; the migration is re-runnable
+    because it only takes rows whose ``account_id`` is empty."""
+
+    __tablename__ = "loyalty_registry"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    card: Mapped[str] = mapped_column(String(32))
+    card_state: Mapped[str] = mapped_column(String(16))
+    points_balance: Mapped[int] = mapped_column(BigInteger)
+    period_spend_minor: Mapped[int] = mapped_column(BigInteger)
+    level: Mapped[str | None] = mapped_column(String(40))
+    level_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    points_expire_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    enrolled_channel: Mapped[str] = mapped_column(String(20))
+    enrolled_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("loyalty_accounts.id"))
+
+    __table_args__ = (Index(None, "account_id"),)
