@@ -2,6 +2,8 @@
 
 import csv
 import io
+import json
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -169,3 +171,24 @@ def test_cli(shared_store: Engine, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[1].startswith("1,")  # A: the most receipts
+
+
+def test_the_default_period_ends_with_the_data(client: TestClient, shared: Snapshot) -> None:
+    """The shop's data stops in 2025: the default period ends at the last purchase's day, not
+    today, and covers the 365 days before it, on the API and the command line alike."""
+    cursor = shared.cursor()
+    (newest,) = cursor.execute("SELECT CAST(max(placed_at) AS DATE) FROM purchases").fetchone()  # type: ignore[misc]
+    cursor.close()
+    answer = client.get("/api/v1/analytics/kpi").json()
+    until = datetime.fromisoformat(answer["until"])
+    assert until == datetime.combine(newest + timedelta(days=1), time(), UTC)
+    assert until - datetime.fromisoformat(answer["since"]) == timedelta(days=365)
+    orders = {r["kpi"]: r["value"] for r in answer["rows"]}["receipts"]
+    assert orders > 0
+    url = str(shared.path.with_suffix(".db"))
+    result = CliRunner().invoke(
+        cli, ["--db", f"sqlite:///{url}", "--snapshot", str(shared.path), "--format", "json", "kpi"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["rows"]
+    assert {r["kpi"]: r["value"] for r in rows}["receipts"] == orders

@@ -267,15 +267,22 @@ def test_a_registry_imported_before_the_program_waits_for_it(
     engine: Engine, tmp_path: Path
 ) -> None:
     no_level = [*ANNA[:12], "", *ANNA[13:]]
-    report = _registry(engine, tmp_path, [no_level, PETR, [*OLGA]])
-    assert report.total.inserted == 2  # Olga's level cannot be checked without a program
-    assert report.errors[0].field == "level"
+    platinum = [*PETR[:12], "platinum", *PETR[13:]]
+    report = _registry(engine, tmp_path, [no_level, platinum, OLGA])
+    assert (report.total.inserted, report.total.rejected) == (3, 0)
     assert _counts(engine)["loyalty_accounts"] == 0
     answer = _load_program(api_client(engine))
-    assert answer["accounts_opened"] == 2
-    assert _account(engine, ANNA[0]).level == "base"
+    assert answer["accounts_opened"] == 3
+    assert [_account(engine, m[0]).level for m in (ANNA, PETR, OLGA)] == ["base", "base", "gold"]
+    with read_session(engine) as s:
+        reasons = s.scalars(select(LoyaltyLevelChange.reason).order_by(LoyaltyLevelChange.id))
+        assert [r.split(" (")[-1] for r in reasons] == [
+            "no level reported: the first level)",
+            "its level 'platinum' is not in the program: the first level)",
+            "migrated from the previous program",
+        ]
     assert _load_program(api_client(engine))["accounts_opened"] == 0
-    assert _counts(engine)["loyalty_accounts"] == 2
+    assert _counts(engine)["loyalty_accounts"] == 3
 
 
 @pytest.mark.parametrize("expire_at", ["2026-06-30T23:59:59+03:00", ""])

@@ -31,9 +31,17 @@ console = Console()
 class Options:
     db: str | None
     snapshot: Path | None
-    query: Query
+    since: datetime | None
+    until: datetime | None
+    days: int
+    filters: Filters
+    by: str
     fmt: str
     out: Path | None
+
+    def query(self, data_end: datetime | None) -> Query:
+        """The period ends at ``--until``, else now or the last data's day if that is earlier."""
+        return Query(Period.of(self.since, self.until, self.days, data_end), self.filters, self.by)
 
 
 @app.callback()
@@ -62,11 +70,7 @@ def common(
     """Period, filters and output for the command that follows."""
     utc = [None if t is None else t.replace(tzinfo=t.tzinfo or UTC) for t in (since, until)]
     ctx.obj = Options(
-        db,
-        snapshot,
-        Query(Period.of(utc[0], utc[1], days), Filters(channel, store, city, level, segment), by),
-        fmt,
-        out,
+        db, snapshot, *utc, days, Filters(channel, store, city, level, segment), by, fmt, out
     )
 
 
@@ -116,7 +120,7 @@ def _run(ctx: typer.Context, analysis: Analysis) -> None:
     try:
         if snapshot.last_refresh() is None:
             snapshot.refresh(engine)
-        _emit(run(snapshot, analysis, options.query), options)
+        _emit(run(snapshot, analysis, options.query(snapshot.data_end())), options)
     finally:
         snapshot.close()
 

@@ -46,10 +46,14 @@ SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
 
 
 def get_query(
+    snapshot: SnapshotDep,
     since: Annotated[
         datetime | None, Query(description="from (inclusive); default: 365 days before until")
     ] = None,
-    until: Annotated[datetime | None, Query(description="before (exclusive); default: now")] = None,
+    until: Annotated[
+        datetime | None,
+        Query(description="before (exclusive); default: now, or the end of the last data's day"),
+    ] = None,
     channel: Annotated[
         str | None, Query(description="store | web | app | call_centre | marketplace")
     ] = None,
@@ -61,7 +65,9 @@ def get_query(
 ) -> AnalyticsQuery:
     try:
         return AnalyticsQuery(
-            Period.of(since, until), Filters(channel, store, city, level, segment), by
+            Period.of(since, until, data_end=snapshot.data_end()),
+            Filters(channel, store, city, level, segment),
+            by,
         )
     except ValueError as exc:
         raise OmnicrmError(str(exc)) from exc

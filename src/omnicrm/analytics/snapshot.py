@@ -254,6 +254,14 @@ class Snapshot:
         (ms,) = row.fetchone()  # type: ignore[misc]
         return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
 
+    def data_end(self) -> datetime | None:
+        """The end (UTC midnight) of the day of the newest purchase; None when there is none."""
+        row = self._db.cursor().execute(
+            "SELECT epoch_ms(CAST(max(placed_at) AS DATE) + INTERVAL 1 DAY) FROM purchases"
+        )
+        (ms,) = row.fetchone()  # type: ignore[misc]
+        return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
+
     def refresh(
         self, engine: Engine, full: bool = False, progress: Callable[[str], None] | None = None
     ) -> RefreshReport:

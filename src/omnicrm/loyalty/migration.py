@@ -219,9 +219,11 @@ def open_accounts(
             )
             entries.append((account_id, operation_id, lot_id, "earn", points, RULE, now))
         if start.level is not None:
-            reason = "migrated from the previous program" + (
-                "" if row.level == start.level else " (no level reported: the first level)"
-            )
+            reason = "migrated from the previous program"
+            if row.level is None:
+                reason += " (no level reported: the first level)"
+            elif row.level != start.level:
+                reason += f" (its level {row.level!r} is not in the program: the first level)"
             levels.append((account_id, operation_id, None, start.level, reason, now))
     sink.insert("loyalty_accounts", ACCOUNT_COLUMNS, accounts)
     sink.insert("loyalty_operations", OPERATION_COLUMNS, operations)

@@ -58,14 +58,12 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> Member:
 
 
 def _account(f: Fields, catalog: Catalog, card: str, in_store: bool) -> RegistryAccount:
-    """The optional migration columns; a level must be one of the program's levels."""
+    """The optional migration columns; a level must be one of the program's levels (checked
+    when the account opens if no program is loaded yet)."""
     level = f.text("level", required=False, max_len=40)
-    if level is not None:
-        known = catalog.levels
-        if known is None:
-            f.fail("level", "no loyalty program is loaded to migrate into: load one first")
-        elif level not in known:
-            f.fail("level", f"must be one of the program's levels {', '.join(sorted(known))}")
+    known = catalog.levels if level is not None else None
+    if known is not None and level not in known:
+        f.fail("level", f"must be one of the program's levels {', '.join(sorted(known))}")
     return RegistryAccount(
         card=card,
         card_state=f.choice("card_state", CARD_STATES, required=False) or "active",

@@ -86,6 +86,7 @@ def members_part(ch: Chunk) -> Part:
         "consent_sms": _consent(consent[:, 1]),
         "consent_push": _consent(consent[:, 2]),
         "consent_at": null_where(~asked, iso_ts(issued + 60, offset)),
+        **_old_program(ch, person, is_dup, issued, store, offset),
     }
     table = pa.table(cols)
     order = np.argsort(issued, kind="stable")
@@ -97,6 +98,46 @@ def members_part(ch: Chunk) -> Part:
     if extra.num_rows:
         table = pa.concat_tables([table, extra])
     return Part(MEMBERS, table, records, truth_key, truth_person)
+
+
+def _old_program(
+    ch: Chunk,
+    person: np.ndarray,
+    is_dup: np.ndarray,
+    issued: np.ndarray,
+    store: np.ndarray,
+    offset: np.ndarray,
+) -> dict[str, pa.Array]:
+    """What the chain's previous loyalty system reports of each card, for the migration: the
+    level follows the person's spend level (the bundled program's base / silver / gold and their
+    thresholds), balances are skewed with many near zero, a few cards are accrual-only or
+    blocked, and a second card carries little of its own."""
+    rng, n = ch.rng, len(person)
+    value = ch.people.value_q[person]
+    tier = np.where(value > 0.93, 2, np.where(value > 0.75, 1, 0))
+    tier = np.where(is_dup, 0, tier)
+    floor = np.array([0, 3_000_000, 10_000_000])[tier]
+    width = np.array([2_900_000, 6_900_000, 15_000_000])[tier]
+    spend = floor + (rng.random(n) * width).astype(np.int64)
+    balance = np.where(
+        rng.random(n) < np.where(is_dup, 0.8, 0.25),
+        0,
+        rng.lognormal(np.log(400) + tier * 0.6, 1.0, n).astype(np.int64),
+    )
+    state = rng.choice(3, n, p=[0.97, 0.02, 0.01])
+    end = ch.world.start_s + ch.world.cfg.n_days * 86400
+    level_since = np.minimum(issued + rng.integers(0, 400, n) * 86400, end - 86400)
+    expire = end + rng.integers(30, 365, n) * 86400
+    funded = balance > 0
+    return {
+        "card_state": pick(pa.array(["active", "accrual_only", "blocked"]), state),
+        "points_balance": digits(balance),
+        "period_spend_minor": digits(spend),
+        "level": pick(pa.array(["base", "silver", "gold"]), tier),
+        "level_since": iso_ts(level_since, offset),
+        "points_expire_at": null_where(~funded, iso_ts(expire, offset)),
+        "channel": where(store >= 0, "till", "web"),
+    }
 
 
 def _consent(v: np.ndarray) -> pa.Array:
@@ -145,5 +186,17 @@ def _unowned_cards(ch: Chunk, rng: np.random.Generator) -> pa.Table:
             "consent_sms": nulls,
             "consent_push": nulls,
             "consent_at": nulls,
+            **{
+                name: nulls
+                for name in (
+                    "card_state",
+                    "points_balance",
+                    "period_spend_minor",
+                    "level",
+                    "level_since",
+                    "points_expire_at",
+                    "channel",
+                )
+            },
         }
     )
