@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+PORT ?= 8000
 
 .PHONY: demo test lint format bench-smoke install install-test clean
 
@@ -16,9 +17,9 @@ install: $(BIN)/python
 install-test: $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 
-## Install, generate and import demo data, serve API + docs on http://127.0.0.1:8000
+## Install, generate and import demo data, serve API + docs on http://127.0.0.1:$(PORT) (PORT=8000)
 demo: install
-	$(BIN)/omnicrm demo
+	$(BIN)/omnicrm demo --port $(PORT)
 
 ## Install test dependencies and run lint + every test (PostgreSQL too where OMNICRM_TEST_PG_URL is set)
 test: install-test

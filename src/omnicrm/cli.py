@@ -89,10 +89,17 @@ def demo(
         bool, typer.Option(help="Prepare the data, do not start the server.")
     ] = False,
 ) -> None:
-    """Generate demo data, import it and start the API on http://127.0.0.1:PORT."""
+    """Generate demo data, load the bundled loyalty program, import the data (the registry
+    migrates into the program), resolve identities, sell the newest member receipts again
+    through the till, and start the API on http://127.0.0.1:PORT."""
+    import json
+
     from omnicrm.access.keys import rotate_key
     from omnicrm.identity.resolve import resolve_all
     from omnicrm.ingest.bulk import import_directory
+    from omnicrm.loyalty import replay
+    from omnicrm.loyalty.migration import load_program
+    from omnicrm.loyalty.programs import EXAMPLES, read_program_file
     from omnicrm.store.db import unit_of_work
     from omnicrm.synth import generate
     from omnicrm.web.demo import ensure_demo_users
@@ -101,15 +108,33 @@ def demo(
     if not (data_dir / "manifest.json").exists():
         typer.echo(f"generating {customers} synthetic customers into {data_dir}")
         generate(data_dir, customers=customers, seed=42)
+        replay.hold_back(data_dir, receipts=max(50, customers // 10))
+    program = read_program_file(EXAMPLES / "retail.json")
+    load_program(engine, program)
+    typer.echo(f"loyalty program: {program.name} ({program.code})")
     typer.echo("importing demo data")
     import_directory(engine, data_dir)
     typer.echo("resolving customer identities")
     resolve_all(engine)
+    replayed = replay.replay(engine, data_dir)
+    refused = ", ".join(f"{n} {code}" for code, n in sorted(replayed.refused.items()))
+    typer.echo(
+        f"till: {replayed.sales} receipts and {replayed.returns} returns sold again, "
+        f"{replayed.points_spent:,} points spent" + (f" (refused: {refused})" if refused else "")
+    )
     for login in ensure_demo_users(engine):
         typer.echo(f"  sign in: {login}")
     with unit_of_work(engine) as session:
         secret = rotate_key(session, "demo", ["*"])
     typer.echo(f"  API key (X-API-Key header, all scopes): {secret}")
+    sample = replay.sample_receipt(engine)
+    if sample is not None:
+        typer.echo("  a till calculate for a demo member:")
+        typer.echo(
+            f"    curl -s -X POST http://127.0.0.1:{port}/api/v1/till/calculate"
+            f" -H 'X-API-Key: {secret}' -H 'Content-Type: application/json'"
+            f" -d '{json.dumps(sample, ensure_ascii=False)}'"
+        )
     if not no_serve:
         typer.echo(f"omnicrm is at http://127.0.0.1:{port} (API docs at /docs)")
         serve(db=db, port=port)
