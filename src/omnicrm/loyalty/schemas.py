@@ -76,7 +76,7 @@ class ReceiptRequest(TillRequest):
     store: str | None = Field(
         None,
         max_length=32,
-        description="Store code: promotion rules, and the order's key (the one its POS export has).",
+        description="Store code: promotion rules, and the order's key (as in its POS export).",
     )
     channel: Literal["store", "web", "app", "call_centre", "marketplace"] | None = None
     delivery: DeliveryIn | None = Field(
