@@ -25,7 +25,7 @@ from ingest_samples import (
 )
 
 from omnicrm.core.errors import InvalidRecord
-from omnicrm.ingest.canonical import Event, Ident, Member, Order, Return
+from omnicrm.ingest.canonical import Event, Fulfilment, Ident, Member, Order, Return
 from omnicrm.ingest.readers import group_rows
 from omnicrm.ingest.sources import SOURCES
 
@@ -96,6 +96,25 @@ def test_pos_payments_must_add_up() -> None:
     assert "payments sum to 1" in errors_of("pos", sale)["payments"]
     sale["payments"] = "crypto=35910"
     assert "method=amount" in errors_of("pos", sale)["payments"]
+
+
+def test_pos_sale_delivered_from_the_store_is_its_fulfilment() -> None:
+    sale = grouped("pos", POS)[0]
+    sale |= {
+        "delivery_type": "courier",
+        "delivery_address": "Екатеринбург, ул. Ленина, 5",
+        "delivery_cost_minor": "30000",
+        "payments": "card=430000;points=37900",
+    }
+    order = check("pos", sale)
+    assert order.fulfilment == Fulfilment(
+        "courier", None, None, "Екатеринбург, ул. Ленина, 5", 30000
+    )
+    sale["payments"] = "card=400000;points=37900"  # the delivery cost is not paid
+    assert "comes to 467900" in errors_of("pos", sale)["payments"]
+    sale |= {"delivery_type": "teleport", "payments": "card=430000;points=37900"}
+    assert "must be one of" in errors_of("pos", sale)["delivery_type"]
+    assert check("pos", grouped("pos", POS)[0]).fulfilment == Fulfilment("in_store", 2)
 
 
 def test_web_order_money_in_rubles_and_status_from_history() -> None:

@@ -44,7 +44,7 @@ from sqlalchemy.sql import ColumnElement, Select
 
 from omnicrm.core.errors import Conflict, FieldError, Forbidden, InvalidRecord
 from omnicrm.identity.normalize import normalize
-from omnicrm.loyalty import ledger, levels
+from omnicrm.loyalty import ledger, levels, till_orders
 from omnicrm.loyalty.idempotency import changed_body
 from omnicrm.loyalty.ledger import CardState, Lot, Move
 from omnicrm.loyalty.programs import Program
@@ -682,6 +682,16 @@ def _confirm(conn: Connection, request: ReceiptRequest, digest: str, now: dateti
     response |= priced.response()
 
     record_promotions(conn, priced, book.operation_id, occurred)
+    sale = till_orders.prepare_sale(
+        conn,
+        request,
+        quote,
+        operation_id=book.operation_id,
+        account_id=row.id,
+        point_value_minor=prog.point_value_minor,
+        currency=prog.currency,
+        at=occurred,
+    )
     with pipelined(conn):
         conn.execute(
             insert(OPERATIONS).inline(),
@@ -728,6 +738,7 @@ def _confirm(conn: Connection, request: ReceiptRequest, digest: str, now: dateti
                 for p in quote.lines
             ],
         )
+        till_orders.write_sale(conn, sale)
         if level_change is not None:
             conn.execute(insert(LEVEL_CHANGES).inline(), level_change)
         if badges:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from omnicrm.core.clock import utcnow
 from omnicrm.core.errors import Conflict, FieldError, InvalidRecord, NotFound
-from omnicrm.loyalty import ledger, repository, rewards
+from omnicrm.loyalty import ledger, repository, rewards, till_orders
 from omnicrm.loyalty.idempotency import request_hash, run_once, stored_answer
 from omnicrm.loyalty.identify import balance_of
 from omnicrm.loyalty.ledger import Move
@@ -85,10 +85,12 @@ def _undo(
         raise InvalidRecord(problems)
 
     out_lines, revoke, refund, refund_paid, stamps_back = [], 0, 0, 0, {}
+    returned_lines = []  # (line_no, qty, qty returned before) for the order history
     for no, qty in wanted.items():
         if qty == 0:
             continue
         row = sold[no]
+        returned_lines.append((no, qty, row.returned_qty))
         undo = return_line(
             SoldLine(
                 row.qty,
@@ -154,6 +156,17 @@ def _undo(
     _take_back_stamps(account, stamps_back, original)
     returned = {no: (row.returned_qty, row.qty) for no, row in sold.items()}
     give_back_for_return(session.connection(), original.id, returned, at)
+    if operation.kind == "cancel":
+        till_orders.record_cancel(session.connection(), original.id, at)
+    else:
+        till_orders.record_return(
+            session.connection(),
+            original.id,
+            terminal=operation.terminal,
+            return_id=operation.op_key,
+            lines=returned_lines,
+            at=at,
+        )
 
     operation.net_minor = -refund_paid
     operation.points_earned = -revoke

@@ -46,6 +46,23 @@ class LineIn(_In):
         return self.amount_minor if self.amount_minor is not None else self.qty * self.price_minor
 
 
+class DeliveryIn(_In):
+    """Goods sold in the store and sent to the customer ("ordered in a store, delivered home")."""
+
+    type: Literal["courier", "pickup_point"]
+    address: str | None = Field(None, min_length=1, max_length=400)
+    pickup_point: str | None = Field(None, min_length=1, max_length=64)
+    cost_minor: int = Field(0, ge=0, description="Delivery cost, paid on top of the goods.")
+
+    @model_validator(mode="after")
+    def _destination(self) -> "DeliveryIn":
+        if self.type == "courier" and self.address is None:
+            raise ValueError("a courier delivery needs an address")
+        if self.type == "pickup_point" and self.pickup_point is None:
+            raise ValueError("a pickup_point delivery needs a pickup_point")
+        return self
+
+
 class ReceiptRequest(TillRequest):
     receipt_id: str = Field(min_length=1, max_length=128)
     identify: Identification
@@ -56,8 +73,15 @@ class ReceiptRequest(TillRequest):
     )
     partner: str | None = Field(None, description="Partner code when the till is a partner's.")
     coupons: list[str] | None = Field(None, max_length=20, description="Promo codes presented.")
-    store: str | None = Field(None, max_length=32, description="Store code (promotion rules).")
+    store: str | None = Field(
+        None,
+        max_length=32,
+        description="Store code: promotion rules, and the order's key (as in its POS export).",
+    )
     channel: Literal["store", "web", "app", "call_centre", "marketplace"] | None = None
+    delivery: DeliveryIn | None = Field(
+        None, description="How the goods reach the customer when not taken from the store."
+    )
 
     @model_validator(mode="after")
     def _unique_lines(self) -> "ReceiptRequest":

@@ -14,7 +14,7 @@ from omnicrm.core.errors import (
     InvalidRecord,
     OmnicrmError,
 )
-from omnicrm.loyalty import hotpath, ledger, repository, rewards
+from omnicrm.loyalty import hotpath, ledger, repository, rewards, till_orders
 from omnicrm.loyalty.idempotency import request_hash, run_once, stored_answer
 from omnicrm.loyalty.identify import balance_of, resolve_account
 from omnicrm.loyalty.ledger import CardState
@@ -199,6 +199,16 @@ def confirm_receipt(
         if quote.stamps_after != (account.stamps or {}):
             account.stamps = dict(quote.stamps_after)
         session.flush()
+        till_orders.record_sale(
+            session.connection(),
+            request,
+            quote,
+            operation_id=operation.id,
+            account_id=account.id,
+            point_value_minor=program.point_value_minor,
+            currency=program.currency,
+            at=occurred,
+        )
         rewards.review_level(session, program, account, operation, now)
         bonuses = rewards.after_purchase(
             session, program, accounts, account, operation, quote.paid_minor, lots, window

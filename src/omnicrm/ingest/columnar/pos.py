@@ -48,6 +48,8 @@ def plain_sales(frame: RecordFrame, catalog: Catalog) -> PlainOrders:
     terminal, receipt = head("terminal_id"), head("receipt_no")
     ok = store_found & plain_text(store_code, 32) & plain_text(terminal, 32)
     ok &= plain_text(receipt, 48) & equals(head("op"), "sale")
+    if "delivery_type" in frame.table.column_names:  # a delivered sale goes to the validator
+        ok &= is_empty(head("delivery_type"))
     card = head("card_no")
     has_card = matches(card, PLAIN_CARD)
     ok &= has_card | is_empty(card)

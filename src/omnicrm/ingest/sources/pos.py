@@ -3,12 +3,18 @@ receipt becomes a return whose lines point at the original receipt's lines. The 
 store's local wall time, converted here with the store's time zone."""
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from omnicrm.ingest.canonical import Fulfilment, Order, Payment, Return, ReturnLine, StatusChange
 from omnicrm.ingest.catalog import Catalog
 from omnicrm.ingest.fields import Fields, idents
-from omnicrm.ingest.sources.order_parts import PAYMENT_METHODS, check_payments, parse_lines
+from omnicrm.ingest.sources.order_parts import (
+    PAYMENT_METHODS,
+    check_payments,
+    parse_fulfilment,
+    parse_lines,
+)
 from omnicrm.ingest.sources.spec import STAGE_ORDERS, Source
 
 SOURCE_NAME = "pos"
@@ -46,7 +52,8 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> Order | Return:
             f.fail("payments", str(exc))
     items = f.items("lines")
     lines = parse_lines(items, catalog, amount="amount_minor")
-    check_payments(f, "payments", payments, lines)
+    delivery = _delivery(f, catalog) if op == "sale" else None
+    check_payments(f, "payments", payments, lines, delivery.cost_minor if delivery else 0)
     source_key = f"{f.get('store_code')}/{terminal}/{receipt}"
     if op == "return":
         originals = [_original(item, source_key) for item in items]
@@ -76,10 +83,27 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> Order | Return:
         status="completed",
         lines=tuple(lines),  # type: ignore[arg-type]
         payments=tuple(payments),
-        fulfilment=Fulfilment("in_store", store.id),  # type: ignore[union-attr]
+        fulfilment=delivery or Fulfilment("in_store", store.id),  # type: ignore[union-attr]
         status_history=(StatusChange("completed", at),),  # type: ignore[arg-type]
         identifiers=idents(card),
     )
+
+
+def _delivery(f: Fields, catalog: Catalog) -> Fulfilment | None:
+    """A sale delivered from the store (``delivery_type`` courier or pickup_point); None when
+    the customer took the goods."""
+    if f.get("delivery_type") is None:
+        return None
+    fulfilment = parse_fulfilment(
+        f,
+        catalog,
+        kind="delivery_type",
+        store=None,
+        pickup_point="delivery_pickup_point",
+        address="delivery_address",
+    )
+    cost = f.minor("delivery_cost_minor", required=False) or 0
+    return fulfilment and replace(fulfilment, cost_minor=cost)
 
 
 def _original(item: Fields, own_key: str) -> tuple[str, int]:

@@ -2,7 +2,8 @@
 
 A store receipt, a web or app order, a call-centre order and a marketplace posting are all one
 ``orders`` row; ``channel`` says where the customer bought and ``source`` which system reported it.
-``(source, source_key)`` is the idempotency key of the source record.
+``(source, source_key)`` is the idempotency key of the source record. A receipt confirmed at the
+till is an order too, linked to its loyalty operation (``loyalty_operation_id``).
 """
 
 from datetime import datetime
@@ -34,6 +35,9 @@ class Order(Base):
     utm_source: Mapped[str | None] = mapped_column(String(100))
     utm_medium: Mapped[str | None] = mapped_column(String(100))
     utm_campaign: Mapped[str | None] = mapped_column(String(100))
+    loyalty_operation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("loyalty_operations.id"), unique=True
+    )
 
     __table_args__ = (UniqueConstraint("source", "source_key"),)
 
