@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from omnicrm.core.errors import FieldError, InvalidRecord, NotFound
+from omnicrm.customers import carts
 from omnicrm.identity.normalize import normalize
 from omnicrm.loyalty import ledger, levels, repository
 from omnicrm.loyalty.programs import Program
@@ -104,4 +105,16 @@ def identify_member(session: Session, request: IdentifyRequest, now: datetime) -
     program, _ = repository.program_in_force(session, request.program)
     account_id = resolve_account(session, request.identify, program.code)
     account = repository.get_account(session, account_id)
-    return account_out(session, account, program, now)
+    found = account_out(session, account, program, now)
+    found.cart = carts.open_cart(session, account.customer_id, now)
+    return found
+
+
+def cart_at_till(session: Session, account_id: int, now: datetime) -> dict | None:
+    """The member's open cart from every channel (C6), as JSON for the till's answer: reads
+    only, so a quote never waits on a write."""
+    customer_id = session.scalar(
+        select(LoyaltyAccount.customer_id).where(LoyaltyAccount.id == account_id)
+    )
+    cart = carts.open_cart(session, customer_id, now) if customer_id is not None else None
+    return cart.model_dump(mode="json") if cart is not None else None
