@@ -4,17 +4,19 @@ follows identity resolution and merges exactly as the events do; ``fold`` is the
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, literal, select
 from sqlalchemy.orm import Session
 
 from omnicrm.core.settings import get_settings
 from omnicrm.customers.schemas import CartLineOut, CartOut
-from omnicrm.identity.aliases import alias_ids, live_id
+from omnicrm.identity.aliases import live_id
 from omnicrm.store.schema import Event, Order, Product
+from omnicrm.store.schema.base import UtcDateTime
 
 ADD, REMOVE = "add_to_cart", "remove_from_cart"
+BEFORE_ANY_ORDER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,27 +75,40 @@ def abandon_after() -> timedelta:
 
 
 def current_cart(session: Session, customer_id: int, now: datetime) -> CartOut | None:
-    """The live profile's cart, open or abandoned; None when its last order emptied it."""
-    live = live_id(session, customer_id)
-    ids = alias_ids(session, live)
-    last_order = (
-        select(func.max(Order.placed_at)).where(Order.customer_id.in_(ids)).scalar_subquery()
-    )
-    rows = session.execute(
+    """The cart of the live profile behind ``customer_id``, open or abandoned; None when there
+    is none (e.g. the last order emptied it)."""
+    return cart_of(session, live_id(session, customer_id), now)
+
+
+def _cart_events() -> Select:
+    """Cart events of the live profile ``:live`` since its last order, up to ``:now``. Built once:
+    the till reads it on every quote."""
+    last_order = select(func.max(Order.placed_at)).where(Order.customer_id == bindparam("live"))
+    since = func.coalesce(last_order.scalar_subquery(), literal(BEFORE_ANY_ORDER, UtcDateTime()))
+    return (
         select(Event.kind, Product.sku, Product.name, Event.channel, Event.occurred_at)
         .join(Product, Product.id == Event.product_id)
         .where(
-            Event.customer_id.in_(ids),
+            Event.customer_id == bindparam("live"),
             Event.kind.in_((ADD, REMOVE)),
-            Event.occurred_at <= now,
-            (Event.occurred_at > last_order) | last_order.is_(None),
+            Event.occurred_at > since,
+            Event.occurred_at <= bindparam("now"),
         )
         .order_by(Event.occurred_at, Event.id)
     )
+
+
+CART_EVENTS = _cart_events()
+
+
+def cart_of(session: Session, live: int, now: datetime) -> CartOut | None:
+    """The cart of the live profile ``live`` (merges move events and orders to the survivor):
+    one indexed read."""
+    rows = session.connection().execute(CART_EVENTS, {"live": live, "now": now})
     return fold(live, (CartEvent(*row) for row in rows), now, abandon_after())
 
 
-def open_cart(session: Session, customer_id: int, now: datetime) -> CartOut | None:
-    """The cart only while it is open: what the till shows the cashier."""
-    cart = current_cart(session, customer_id, now)
+def open_cart(session: Session, live: int, now: datetime) -> CartOut | None:
+    """The cart of the live profile ``live`` only while it is open: what the till shows."""
+    cart = cart_of(session, live, now)
     return cart if cart is not None and cart.status == "open" else None

@@ -3,11 +3,12 @@ and the member's current picture: balance, level, the figure to the next level, 
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from omnicrm.core.errors import FieldError, InvalidRecord, NotFound
 from omnicrm.customers import carts
+from omnicrm.customers.schemas import CartOut
 from omnicrm.identity.normalize import normalize
 from omnicrm.loyalty import ledger, levels, repository
 from omnicrm.loyalty.programs import Program
@@ -19,7 +20,7 @@ from omnicrm.loyalty.schemas import (
     IdentifyRequest,
     NextLevel,
 )
-from omnicrm.store.schema import Identifier
+from omnicrm.store.schema import Customer, Identifier
 from omnicrm.store.schema.loyalty import LoyaltyAccount, LoyaltyToken
 
 
@@ -106,15 +107,21 @@ def identify_member(session: Session, request: IdentifyRequest, now: datetime) -
     account_id = resolve_account(session, request.identify, program.code)
     account = repository.get_account(session, account_id)
     found = account_out(session, account, program, now)
-    found.cart = carts.open_cart(session, account.customer_id, now)
+    found.cart = cart_at_till(session, account.id, now)
     return found
 
 
-def cart_at_till(session: Session, account_id: int, now: datetime) -> dict | None:
-    """The member's open cart from every channel (C6), as JSON for the till's answer: reads
-    only, so a quote never waits on a write."""
-    customer_id = session.scalar(
-        select(LoyaltyAccount.customer_id).where(LoyaltyAccount.id == account_id)
-    )
-    cart = carts.open_cart(session, customer_id, now) if customer_id is not None else None
-    return cart.model_dump(mode="json") if cart is not None else None
+LIVE_CUSTOMER = (
+    select(func.coalesce(Customer.merged_into_id, Customer.id))
+    .join(LoyaltyAccount, LoyaltyAccount.customer_id == Customer.id)
+    .where(LoyaltyAccount.id == bindparam("account"))
+)
+"""The live profile of an account in one step: a merge points every retired id straight at its
+survivor."""
+
+
+def cart_at_till(session: Session, account_id: int, now: datetime) -> CartOut | None:
+    """The member's open cart from every channel (C6): two indexed reads of prepared statements
+    and no write, so the till's quote never waits on one."""
+    live = session.connection().execute(LIVE_CUSTOMER, {"account": account_id}).scalar_one()
+    return carts.open_cart(session, live, now)

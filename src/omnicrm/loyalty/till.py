@@ -72,7 +72,8 @@ def calculate_quote(
 
 def _calculate(session: Session, request: CalculateRequest, now: datetime) -> dict:
     quote = _quote(session, request, now)
-    return quote | {"cart": cart_at_till(session, quote["account_id"], now)}
+    cart = cart_at_till(session, quote["account_id"], now)
+    return quote | {"cart": cart.model_dump(mode="json") if cart else None}
 
 
 def _quote(session: Session, request: CalculateRequest, now: datetime) -> dict:
