@@ -1,6 +1,7 @@
-"""Dependencies routes declare as `Annotated` aliases: engine, read session, caller."""
+"""Dependencies routes declare as `Annotated` aliases: engine, read session, caller, now."""
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
@@ -8,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from omnicrm.access.keys import Caller, authenticate
+from omnicrm.core.clock import utcnow
 from omnicrm.store.db import read_session
 
 
@@ -24,6 +26,15 @@ def get_read_session(engine: EngineDep) -> Iterator[Session]:
 
 
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+
+
+async def current_time(request: Request) -> datetime:
+    """Now, from ``app.state.clock`` when one is set (tests, replays), else the wall clock."""
+    clock = getattr(request.app.state, "clock", None)
+    return clock() if clock is not None else utcnow()
+
+
+NowDep = Annotated[datetime, Depends(current_time)]
 
 
 def get_caller(

@@ -3,6 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,6 +19,10 @@ class Settings(BaseSettings):
     """Source records per import transaction: the unit that commits or rolls back whole."""
 
     default_currency: str = "RUB"
+
+    cart_abandon_after_minutes: int = Field(default=24 * 60, gt=0)
+    """A cart with no add or remove for this long is abandoned (closed; an order closes it too).
+    A day, so a cart started online one evening is still open at the till the next day."""
 
 
 @lru_cache

@@ -4,9 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from omnicrm.api.deps import ReadSessionDep
-from omnicrm.customers import events, journey, merges, orders, queries
+from omnicrm.api.deps import NowDep, ReadSessionDep
+from omnicrm.customers import carts, events, journey, merges, orders, queries
 from omnicrm.customers.schemas import (
+    CartOut,
     CustomerDetail,
     CustomerPage,
     EventPage,
@@ -65,6 +66,13 @@ def get_events(
     return events.event_history(
         session, customer_id, channel=channel, kind=kind, limit=limit, offset=offset
     )
+
+
+@router.get("/{customer_id}/cart", response_model=CartOut | None)
+def get_cart(session: ReadSessionDep, now: NowDep, customer_id: int) -> CartOut | None:
+    """The cart across channels (open or abandoned); ``null`` when there is none, e.g. because
+    the customer has ordered since."""
+    return carts.current_cart(session, customer_id, now)
 
 
 @router.get("/{customer_id}/merges", response_model=list[MergeOut])

@@ -161,6 +161,28 @@ class EventPage(BaseModel):
     offset: int
 
 
+class CartLineOut(BaseModel):
+    sku: str
+    name: str
+    qty: int
+    channel: str
+    """Where the last unit of this line was added (``web``, ``app``, ...)."""
+    added_at: datetime
+
+
+class CartOut(BaseModel):
+    """The cart of a customer across channels: what was added and not removed since their last
+    order in any channel."""
+
+    customer_id: int
+    status: str
+    """``open``, or ``abandoned`` after ``OMNICRM_CART_ABANDON_AFTER_MINUTES`` without activity."""
+    started_at: datetime
+    last_activity_at: datetime
+    abandoned_at: datetime | None
+    lines: list[CartLineOut]
+
+
 class MergeOut(BaseModel):
     """A merge that formed the profile, with the evidence behind it (row ids moved are counted,
     not listed: a merge may have moved thousands)."""

@@ -3,10 +3,12 @@ and the member's current picture: balance, level, the figure to the next level, 
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from omnicrm.core.errors import FieldError, InvalidRecord, NotFound
+from omnicrm.customers import carts
+from omnicrm.customers.schemas import CartOut
 from omnicrm.identity.normalize import normalize
 from omnicrm.loyalty import ledger, levels, repository
 from omnicrm.loyalty.programs import Program
@@ -18,7 +20,7 @@ from omnicrm.loyalty.schemas import (
     IdentifyRequest,
     NextLevel,
 )
-from omnicrm.store.schema import Identifier
+from omnicrm.store.schema import Customer, Identifier
 from omnicrm.store.schema.loyalty import LoyaltyAccount, LoyaltyToken
 
 
@@ -105,4 +107,22 @@ def identify_member(session: Session, request: IdentifyRequest, now: datetime) -
     program, _ = repository.program_in_force(session, request.program)
     account_id = resolve_account(session, request.identify, program.code)
     account = repository.get_account(session, account_id)
-    return account_out(session, account, program, now)
+    found = account_out(session, account, program, now)
+    found.cart = cart_at_till(session, account.id, now)
+    return found
+
+
+LIVE_CUSTOMER = (
+    select(func.coalesce(Customer.merged_into_id, Customer.id))
+    .join(LoyaltyAccount, LoyaltyAccount.customer_id == Customer.id)
+    .where(LoyaltyAccount.id == bindparam("account"))
+)
+"""The live profile of an account in one step: a merge points every retired id straight at its
+survivor."""
+
+
+def cart_at_till(session: Session, account_id: int, now: datetime) -> CartOut | None:
+    """The member's open cart from every channel (C6): two indexed reads of prepared statements
+    and no write, so the till's quote never waits on one."""
+    live = session.connection().execute(LIVE_CUSTOMER, {"account": account_id}).scalar_one()
+    return carts.open_cart(session, live, now)

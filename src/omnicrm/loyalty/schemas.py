@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from omnicrm.customers.schemas import CartOut
+
 IdKind = Literal["phone", "card", "email", "qr", "wallet", "nfc", "biometric", "account"]
 TOKEN_KINDS = ("qr", "wallet", "nfc", "biometric")
 
@@ -148,6 +150,8 @@ class AccountOut(BaseModel):
     stamps: dict[str, int]
     referral_code: str | None
     memberships: list[str]
+    cart: CartOut | None = None
+    """At the till: the member's open cart from every channel (``customers.carts``)."""
 
 
 class ReasonOut(BaseModel):
@@ -185,6 +189,9 @@ class QuoteOut(BaseModel):
     """Texts to print on the receipt or show the cashier."""
     coupons: list[dict] = []
     """Each code presented: valid or why not."""
+    cart: CartOut | None = Field(None, exclude_if=lambda cart: cart is None)
+    """The member's open cart from every channel, for the cashier (``customers.carts``); omitted
+    when there is none, so a confirm's answer (its order closes the cart) never carries one."""
 
 
 class ConfirmOut(QuoteOut):

@@ -16,7 +16,7 @@ from omnicrm.core.errors import (
 )
 from omnicrm.loyalty import hotpath, ledger, repository, rewards, till_orders
 from omnicrm.loyalty.idempotency import request_hash, run_once, stored_answer
-from omnicrm.loyalty.identify import balance_of, resolve_account
+from omnicrm.loyalty.identify import balance_of, cart_at_till, resolve_account
 from omnicrm.loyalty.ledger import CardState
 from omnicrm.loyalty.receipt import Member, Quote
 from omnicrm.loyalty.schemas import (
@@ -71,6 +71,12 @@ def calculate_quote(
 
 
 def _calculate(session: Session, request: CalculateRequest, now: datetime) -> dict:
+    quote = _quote(session, request, now)
+    cart = cart_at_till(session, quote["account_id"], now)
+    return quote | {"cart": cart.model_dump(mode="json") if cart else None}
+
+
+def _quote(session: Session, request: CalculateRequest, now: datetime) -> dict:
     try:
         return hotpath.calculate(session.connection(), request, now)
     except hotpath.Fallback:

@@ -85,6 +85,13 @@ RU: dict[str, str] = {
     "One record, nothing merged": "Одна запись, объединений нет",
     "agree": "совпадает",
     "differ": "различается",
+    "Cart across channels": "Корзина во всех каналах",
+    "open": "открыта",
+    "abandoned": "брошена",
+    "last change": "последнее изменение",
+    "Empty: nothing added since the last order": (
+        "Пуста: после последнего заказа ничего не добавлено"
+    ),
     # identity review and unmerge
     "Pairs of profiles that are probably one person. Approve to merge them (an unmerge is always "
     "possible), reject so that they are never suggested again.": (

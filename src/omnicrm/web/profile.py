@@ -1,6 +1,7 @@
 """Everything the customer 360 page shows, fetched once: the profile, its identifiers as the
-viewer may see them, one order history across channels, the journey, the merges with their
-evidence, and each loyalty account with balance, level progress and points history."""
+viewer may see them, one order history across channels, the cart across channels, the journey,
+the merges with their evidence, and each loyalty account with balance, level progress and points
+history."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -8,8 +9,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from omnicrm.customers import journey, merges, orders, queries
-from omnicrm.customers.schemas import CustomerDetail, JourneyPage, MergeOut, OrderPage
+from omnicrm.customers import carts, journey, merges, orders, queries
+from omnicrm.customers.schemas import CartOut, CustomerDetail, JourneyPage, MergeOut, OrderPage
 from omnicrm.identity.aliases import alias_ids
 from omnicrm.loyalty import history, repository
 from omnicrm.loyalty.programs import Program
@@ -58,6 +59,7 @@ class Profile:
     """Only for viewers who may see contacts; the others get ``birth_year``."""
     birth_year: int | None
     orders: OrderPage
+    cart: CartOut | None
     journey: JourneyPage
     merges: list[MergeView]
     loyalty: list[LoyaltyCard]
@@ -115,6 +117,7 @@ def fetch_profile(
         orders=orders.order_history(
             session, detail.id, channel=None, limit=ORDERS_PER_PAGE, offset=orders_offset
         ),
+        cart=carts.current_cart(session, detail.id, now),
         journey=journey.journey(
             session, detail.id, limit=JOURNEY_PER_PAGE, offset=journey_offset, newest_first=True
         ),

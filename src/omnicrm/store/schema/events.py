@@ -24,7 +24,11 @@ class Event(Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     attrs: Mapped[dict] = mapped_column(JSON, default=dict)
 
-    __table_args__ = (UniqueConstraint("source", "source_key"),)
+    __table_args__ = (
+        UniqueConstraint("source", "source_key"),
+        # a customer's cart events since a time, read on the till's calculate (customers/carts.py)
+        Index(None, "customer_id", "kind", "occurred_at"),
+    )
 
 
 class RecordIdentifier(Base):
