@@ -2,11 +2,12 @@
 channel with their lines, read in chunks of orders by id) and report what it would have cost
 (discount, points) and whom it would have reached, overall and by channel and store.
 
-History does not keep a customer's level, segments or coupons at the time; the simulation assumes
-a coupon or an offer the rules need was presented (``assume_presented``)."""
+History does not keep a customer's level, segments or coupons at the time: the simulation takes
+each customer's level as it is now (the account of the profile or of one merged into it) and
+assumes a coupon or an offer the rules need was presented (``assume_presented``)."""
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import Connection, func, select
@@ -24,6 +25,7 @@ from omnicrm.promotions.model import PromotionRules
 from omnicrm.promotions.rules import compile_rule
 from omnicrm.store.schema import Brand, Category, Order, OrderLine, Product, Store
 from omnicrm.store.schema.customers import Customer as CustomerRow
+from omnicrm.store.schema.loyalty import LoyaltyAccount
 
 
 @dataclass(slots=True)
@@ -92,11 +94,13 @@ def simulate_promotion(
     customers: dict[int, Customer] = {}
     first_order: dict[int, int] = {}
     if "customer" in rule.needs:
+        levels = _current_levels(conn)
         for cid, born, gender, city in conn.execute(
             select(CustomerRow.id, CustomerRow.birth_date, CustomerRow.gender, CustomerRow.city)
         ):
             customers[cid] = Customer(
                 customer_id=cid,
+                level=levels.get(cid),
                 birth_date=born,
                 attributes={"gender": gender, "city": city},
             )
@@ -137,16 +141,9 @@ def simulate_promotion(
             store, tz = stores.get(order.store_id, (None, DEFAULT_TZ))
             cid = order.customer_id
             customer = customers.get(cid, Customer(customer_id=cid)) if cid else Customer()
-            if cid is not None and first_order:
-                customer = Customer(
-                    customer_id=cid,
-                    birth_date=customer.birth_date,
-                    attributes=customer.attributes,
-                    first_purchase=first_order.get(cid) == order.id,
-                    offers=presented,
-                )
-            elif cid is not None:
-                customer = Customer(customer_id=cid, offers=presented)
+            if cid is not None:
+                first = bool(first_order) and first_order.get(cid) == order.id
+                customer = replace(customer, first_purchase=first, offers=presented)
             cart = make_cart(got)
             ctx = Context(
                 now=order.placed_at,
@@ -174,6 +171,18 @@ def simulate_promotion(
                         tally.customers.add(cid)
     result.seconds = time.perf_counter() - began
     return result
+
+
+def _current_levels(conn: Connection) -> dict[int, str]:
+    """Live profile -> its loyalty level now (the highest account id wins when several)."""
+    live = func.coalesce(CustomerRow.merged_into_id, CustomerRow.id)
+    rows = conn.execute(
+        select(live, LoyaltyAccount.level)
+        .join(CustomerRow, CustomerRow.id == LoyaltyAccount.customer_id)
+        .where(LoyaltyAccount.level.is_not(None))
+        .order_by(LoyaltyAccount.id)
+    )
+    return dict(rows.all())
 
 
 def _multiplied(evaluation, cart, policy: Policy) -> int:  # type: ignore[no-untyped-def]
