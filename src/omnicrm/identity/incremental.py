@@ -24,6 +24,7 @@ from omnicrm.identity.policy import (
     policy_of,
     priority,
 )
+from omnicrm.identity.sightings import link_sightings, sightings_near
 from omnicrm.identity.snapshot import RESOLVED_SOURCE
 from omnicrm.store.schema import (
     Customer,
@@ -64,6 +65,11 @@ def _usable(session: Session, record_type: str, record_id: int) -> list[tuple[st
             RecordIdentifier.record_type == record_type, RecordIdentifier.record_id == record_id
         )
     ).all()
+    return usable_identifiers(session, rows)  # type: ignore[arg-type]
+
+
+def usable_identifiers(session: Session, rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The identifiers that may link (by policy, not blocked, not quarantined), strongest first."""
     linkable = sorted(
         (
             (k, v)
@@ -251,7 +257,12 @@ def resolve_record(session: Session, record_type: str, record_id: int) -> Record
         session.flush()
         outcome.customer_id, outcome.action = customer.id, "created"
     else:
-        weak_owners = {known[kv] for kv in idents if links_corroborated(kv[0]) and known.get(kv)}
+        weak = [kv for kv in idents if links_corroborated(kv[0])]
+        if weak and not strong and record_type == "event":
+            session.flush()
+            link_sightings(session, weak)
+            known = _owners(session, weak)
+        weak_owners = {known[kv] for kv in weak if known.get(kv)}
         if len(weak_owners) == 1 and not strong:
             outcome.customer_id, outcome.action = weak_owners.pop(), "attached"
         return _finish(session, model, record_id, outcome)
@@ -265,6 +276,8 @@ def _finish(session: Session, model: type, record_id: int, outcome: RecordOutcom
         session.execute(
             update(model).where(model.id == record_id).values(customer_id=outcome.customer_id)
         )
+        if model is Order:
+            link_sightings(session, usable_identifiers(session, sightings_near(session, record_id)))
     if outcome.quarantined:
         from omnicrm.identity.resolve import reresolve_profiles
 

@@ -24,7 +24,10 @@ class Event(Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     attrs: Mapped[dict] = mapped_column(JSON, default=dict)
 
-    __table_args__ = (UniqueConstraint("source", "source_key"),)
+    __table_args__ = (
+        UniqueConstraint("source", "source_key"),
+        Index(None, "store_id", "occurred_at"),  # a store's sightings near a receipt
+    )
 
 
 class RecordIdentifier(Base):

@@ -35,7 +35,10 @@ class Order(Base):
     utm_medium: Mapped[str | None] = mapped_column(String(100))
     utm_campaign: Mapped[str | None] = mapped_column(String(100))
 
-    __table_args__ = (UniqueConstraint("source", "source_key"),)
+    __table_args__ = (
+        UniqueConstraint("source", "source_key"),
+        Index(None, "store_id", "placed_at"),  # a store's receipts near a sensor sighting
+    )
 
 
 class OrderLine(Base):
