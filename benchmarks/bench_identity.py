@@ -203,6 +203,50 @@ class Scorer:
             "correct_pairs": tp,
         }
 
+    def sensor_links(self, engine: Engine) -> dict:
+        """Sightings (Wi-Fi, camera) linked to a profile, and the share linked to the right
+        person: the profile's person is the one most of its other records belong to. The
+        channel files key a sighting by local time and the store by UTC, so both are keyed
+        by (store, token, instant) here."""
+        with engine.connect() as conn:
+            linked = read_table(
+                conn,
+                """SELECT e.source, e.source_key, 'event:' || e.id,
+                          coalesce(c.merged_into_id, c.id) FROM events e
+                   LEFT JOIN customers c ON c.id = e.customer_id
+                   WHERE e.source IN ('wifi', 'camera')""",
+                RECORDS,
+            )
+        db = self.db
+        db.register("sighting", linked)
+        instant = (
+            "regexp_replace({k}, '/[^/]*$', '') || '/' "
+            "|| epoch(split_part({k}, '/', -1)::TIMESTAMPTZ)::BIGINT"
+        )
+        rows = db.execute(
+            f"""WITH owner AS (SELECT pred, mode(person) AS person FROM base
+                               WHERE source NOT IN ('wifi', 'camera') GROUP BY pred),
+                     truth AS (SELECT source, {instant.format(k="source_key")} AS k, person_id
+                               FROM t WHERE source IN ('wifi', 'camera'))
+                SELECT s.source, count(*), count(s.profile),
+                       count(*) FILTER (WHERE truth.person_id IS NOT NULL),
+                       count(s.profile) FILTER (WHERE owner.person = truth.person_id)
+                FROM sighting s
+                LEFT JOIN truth ON truth.source = s.source
+                               AND truth.k = {instant.format(k="s.source_key")}
+                LEFT JOIN owner ON owner.pred = s.profile::VARCHAR
+                GROUP BY s.source ORDER BY s.source"""
+        ).fetchall()
+        return {
+            source: {
+                "sightings": n,
+                "of_a_known_person": known,
+                "linked": linked_n,
+                "precision": round(right / linked_n, 4) if linked_n else None,
+            }
+            for source, n, linked_n, known, right in rows
+        }
+
     def explain(self, top: int = 12) -> None:
         """Where the wrong and the missing pairs are: by the sources of the records involved."""
         db = self.db
@@ -298,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         scorer.snapshot(engine)
         det_score = scorer.score()
         print(f"  deterministic quality: {det_score}")
+        print(f"  sensor sightings linked: {scorer.sensor_links(engine)}")
         if args.explain:
             scorer.explain()
     if not args.no_probabilistic:

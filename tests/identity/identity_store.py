@@ -7,7 +7,15 @@ from itertools import count
 
 from sqlalchemy.orm import Session
 
-from omnicrm.store.schema import Consent, Customer, Event, Identifier, Order, RecordIdentifier
+from omnicrm.store.schema import (
+    Consent,
+    Customer,
+    Event,
+    Identifier,
+    Order,
+    RecordIdentifier,
+    Store,
+)
 
 T0 = datetime(2025, 3, 1, 10, tzinfo=UTC)
 
@@ -60,18 +68,27 @@ class StoreBuilder:
         self.session.flush()
         return customer.id
 
+    def store(self, code: str = "S001") -> int:
+        store = Store(code=code, name=code, city="Москва", region="Москва",
+                      timezone="Europe/Moscow", kind="store")  # fmt: skip
+        self.session.add(store)
+        self.session.flush()
+        return store.id
+
     def order(
         self,
         *idents: tuple[str, str],
         at: datetime | None = None,
         channel: str = "web",
         name: str | None = None,
+        store: int | None = None,
     ) -> int:
         n = next(self._seq)
         order = Order(
             source=channel,
             source_key=f"O{n}",
             channel=channel,
+            store_id=store,
             placed_at=at or T0 + timedelta(hours=n),
             status="created",
             currency="RUB",
@@ -85,11 +102,18 @@ class StoreBuilder:
         self._idents("order", order.id, idents)
         return order.id
 
-    def event(self, *idents: tuple[str, str], kind: str = "page_view", channel: str = "web") -> int:
+    def event(
+        self,
+        *idents: tuple[str, str],
+        kind: str = "page_view",
+        channel: str = "web",
+        at: datetime | None = None,
+        store: int | None = None,
+    ) -> int:
         n = next(self._seq)
         event = Event(
             source=f"{channel}_events", source_key=f"E{n}", kind=kind, channel=channel,
-            occurred_at=T0 + timedelta(hours=n), attrs={},
+            occurred_at=at or T0 + timedelta(hours=n), store_id=store, attrs={},
         )  # fmt: skip
         self.session.add(event)
         self.session.flush()

@@ -22,6 +22,7 @@ from omnicrm.store.schema import (
     Merge,
     Order,
     QuarantinedIdentifier,
+    RecordIdentifier,
 )
 
 
@@ -213,12 +214,76 @@ def test_incremental_resolution_matches_bulk(engine: Engine, other_engine: Engin
             b.order(("phone", "+79035550000"), ("email", "other@mail.ru"))
             b.order(("email", "solo@mail.ru"))
             b.event(("mac", "cd" * 32))
+            _sightings(b)
     resolve_all(other_engine, probabilistic=False)
     with unit_of_work(engine) as s:
         for record_type, model in (("order", Order), ("event", Event)):
             for rid in s.scalars(select(model.id).order_by(model.id)):
                 resolve_record(s, record_type, rid)
     assert _state(engine) == _state(other_engine)
+
+
+MAC_SEEN_TWICE, MAC_SEEN_ONCE, MAC_FAR, FACE_OF_TWO = "a1" * 32, "b2" * 32, "c3" * 32, "ft-0d0d"
+
+
+def _sightings(b: StoreBuilder) -> None:
+    """Anna pays with her card in a store on two days; a MAC is seen minutes before both
+    receipts, another MAC before one of them only, a third an hour away from both; a face is
+    seen before both of Anna's receipts and both of Oleg's."""
+    store = b.store()
+    for day in (0, 3):
+        paid = T0 + timedelta(days=day, hours=5)
+        b.order(("card", "2000000000017"), channel="pos", store=store, at=paid)
+        b.order(("phone", "+79035556677"), channel="pos", store=store, at=paid + timedelta(hours=2))
+        b.event(("mac", MAC_SEEN_TWICE), kind="wifi_sighting", channel="store", store=store,
+                at=paid - timedelta(minutes=12))  # fmt: skip
+        b.event(("mac", MAC_FAR), kind="wifi_sighting", channel="store", store=store,
+                at=paid + timedelta(hours=1))  # fmt: skip
+        for seen in (paid, paid + timedelta(hours=2)):
+            b.event(("face", FACE_OF_TWO), kind="face_seen", channel="store", store=store,
+                    at=seen - timedelta(minutes=3))  # fmt: skip
+    b.event(("mac", MAC_SEEN_ONCE), kind="wifi_sighting", channel="store", store=store,
+            at=T0 + timedelta(hours=5, minutes=5))  # fmt: skip
+
+
+def _sighting_owners(engine: Engine) -> dict[str, set[int | None]]:
+    with unit_of_work(engine) as s:
+        rows = s.execute(
+            select(RecordIdentifier.value, Event.customer_id).join(
+                Event, Event.id == RecordIdentifier.record_id
+            ).where(RecordIdentifier.record_type == "event",
+                    RecordIdentifier.kind.in_(("mac", "face")))
+        ).all()  # fmt: skip
+    owners: dict[str, set[int | None]] = {}
+    for value, customer_id in rows:
+        owners.setdefault(value, set()).add(customer_id)
+    return owners
+
+
+@pytest.mark.parametrize("incremental", [False, True], ids=["bulk", "incremental"])
+def test_sensor_value_links_only_when_seen_near_one_profiles_receipts_on_two_days(
+    engine: Engine, incremental: bool
+) -> None:
+    with unit_of_work(engine) as s:
+        b = StoreBuilder(s)
+        anna = b.member("2000000000017", "Анна", "Иванова", **ANNA)
+        _sightings(b)
+    if incremental:
+        with unit_of_work(engine) as s:
+            for record_type, model in (("event", Event), ("order", Order)):
+                for rid in s.scalars(select(model.id).order_by(model.id)):
+                    resolve_record(s, record_type, rid)
+    else:
+        resolve_all(engine, probabilistic=False)
+    owners = _sighting_owners(engine)
+    assert owners[MAC_SEEN_TWICE] == {anna}
+    assert owners[MAC_SEEN_ONCE] == {None}
+    assert owners[MAC_FAR] == {None}
+    assert owners[FACE_OF_TWO] == {None}  # near two profiles' receipts: names neither
+    with unit_of_work(engine) as s:
+        mac = s.scalar(select(Identifier).where(Identifier.value == MAC_SEEN_TWICE))
+        assert mac is not None
+        assert mac.customer_id == anna
 
 
 def test_merge_and_unmerge_restore_both_profiles(engine: Engine) -> None:

@@ -59,14 +59,12 @@ def test_enrolment_resolves_existing_customer_and_records_consent(
         session.add(known)
         session.flush()
         session.add(
-            Identifier(
-                kind="email", value="anna@example.ru", customer_id=known.id, first_seen_at=T0
-            )
+            Identifier(kind="email", value="anna@mail.ru", customer_id=known.id, first_seen_at=T0)
         )
         known_id = known.id
     body = {
         "channel": "till",
-        "email": " Anna@Example.RU ",
+        "email": " Anna@Mail.RU ",
         "phone": "+79165550013",
         "consents": {"email": True},
     }

@@ -1,7 +1,8 @@
 """The funnel by stage (C5), per acquisition source, counted in customers over the period:
 
 1. ``acquired``  — a touchpoint (event) or a purchase in the period;
-2. ``browsed``   — viewed the storefront or a product (page/product view, search, app open);
+2. ``browsed``   — viewed the storefront or a product (page/product view, search, app open), or
+   browsed in a store (a Wi-Fi or camera sighting identity linked to the customer);
 3. ``carted``    — put something in a cart or started a checkout;
 4. ``purchased`` — a purchase in scope in the period;
 5. ``received``  — one of those purchases reached them (delivered, picked up, or bought in store),
@@ -23,7 +24,7 @@ from omnicrm.analytics.steps import fetch, run_steps
 
 STAGES = ("acquired", "browsed", "carted", "purchased", "received", "feedback")
 KINDS = {
-    "browsed": ["page_view", "product_view", "search", "app_open"],
+    "browsed": ["page_view", "product_view", "search", "app_open", "wifi_sighting", "face_seen"],
     "carted": ["add_to_cart", "checkout"],
     "feedback": ["survey_answer"],
 }

@@ -24,6 +24,7 @@ from omnicrm.identity.policy import (
     policy_of,
     priority,
 )
+from omnicrm.identity.sightings import link_sightings, sightings_near
 from omnicrm.identity.snapshot import RESOLVED_SOURCE
 from omnicrm.store.schema import (
     Customer,
@@ -64,6 +65,11 @@ def _usable(session: Session, record_type: str, record_id: int) -> list[tuple[st
             RecordIdentifier.record_type == record_type, RecordIdentifier.record_id == record_id
         )
     ).all()
+    return usable_identifiers(session, rows)  # type: ignore[arg-type]
+
+
+def usable_identifiers(session: Session, rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The identifiers that may link (by policy, not blocked, not quarantined), strongest first."""
     linkable = sorted(
         (
             (k, v)
@@ -201,6 +207,51 @@ def _claim(session: Session, idents: list[tuple[str, str]], known: dict, custome
         )
 
 
+def _join_owners(
+    session: Session,
+    strong: list[tuple[str, str]],
+    known: dict[tuple[str, str], int | None],
+    record: str,
+    outcome: RecordOutcome,
+) -> None:
+    """Point ``outcome`` at the profile the strong identifiers name, merging the profiles they
+    prove to be one person; an identifier naming a clearly different person is quarantined
+    (and dropped from ``strong`` and ``known``)."""
+    owners: list[int] = []
+    for kv in list(strong):
+        owner = known.get(kv)
+        if owner is None or owner in owners:
+            continue
+        if owners and not _may_join(session, owners[0], owner):
+            _quarantine(session, *kv, "conflict", {"profiles": sorted({owners[0], owner})})
+            outcome.quarantined.append(kv)
+            strong.remove(kv)
+            known.pop(kv)
+            continue
+        owners.append(owner)
+    if not owners:
+        return
+    target = min(owners)
+    for other in sorted(set(owners) - {target}):
+        shared = [f"{k}:{v}" for k, v in strong]
+        evidence = {"rule": "shared_identifier", "identifiers": shared, "record": record}
+        merge_profiles(session, target, other, method="deterministic", evidence=evidence)
+        outcome.merged.append(other)
+    outcome.customer_id, outcome.action = target, "merged" if outcome.merged else "attached"
+
+
+def find_profile(
+    session: Session, identifiers: list[tuple[str, str]], record: str
+) -> RecordOutcome:
+    """The profile normalised ``identifiers`` name by the resolution policies (blocked and
+    quarantined values ignored, profiles they prove one person merged); ``anonymous`` when none
+    does. Creates nothing: the caller (an enrolment) makes the profile it needs."""
+    strong = [kv for kv in usable_identifiers(session, identifiers) if links_alone(kv[0])]
+    outcome = RecordOutcome(None, "anonymous")
+    _join_owners(session, strong, _owners(session, strong), record, outcome)
+    return outcome
+
+
 def resolve_record(session: Session, record_type: str, record_id: int) -> RecordOutcome:
     """Attach record ``record_id`` of ``record_type`` ('order' | 'event') to its profile."""
     model = RECORD_MODELS[record_type]
@@ -216,31 +267,13 @@ def resolve_record(session: Session, record_type: str, record_id: int) -> Record
                 outcome.quarantined.append((kind, value))
     strong = [kv for kv in idents if links_alone(kv[0])]
     known = _owners(session, idents)
-    owners: list[int] = []
-    for kv in strong:
-        owner = known.get(kv)
-        if owner is None or owner in owners:
-            continue
-        if owners and not _may_join(session, owners[0], owner):
-            _quarantine(session, *kv, "conflict", {"profiles": sorted({owners[0], owner})})
-            outcome.quarantined.append(kv)
-            strong.remove(kv)
-            known.pop(kv)
-            continue
-        owners.append(owner)
-    if owners:
-        target = min(owners)
-        for other in sorted(set(owners) - {target}):
-            shared = [f"{k}:{v}" for k, v in strong]
-            evidence = {
-                "rule": "shared_identifier",
-                "identifiers": shared,
-                "record": f"{record_type}:{record_id}",
-            }
-            merge_profiles(session, target, other, method="deterministic", evidence=evidence)
-            outcome.merged.append(other)
-        outcome.customer_id, outcome.action = target, "merged" if outcome.merged else "attached"
-    elif strong and creates_profile({k for k, _ in strong}, has_order=record_type == "order"):
+    _join_owners(session, strong, known, f"{record_type}:{record_id}", outcome)
+    unowned = outcome.customer_id is None
+    if (
+        unowned
+        and strong
+        and creates_profile({k for k, _ in strong}, has_order=record_type == "order")
+    ):
         anchor_kind, anchor_value = strong[0]
         customer = Customer(
             created_at=utcnow(),
@@ -250,8 +283,13 @@ def resolve_record(session: Session, record_type: str, record_id: int) -> Record
         session.add(customer)
         session.flush()
         outcome.customer_id, outcome.action = customer.id, "created"
-    else:
-        weak_owners = {known[kv] for kv in idents if links_corroborated(kv[0]) and known.get(kv)}
+    elif unowned:
+        weak = [kv for kv in idents if links_corroborated(kv[0])]
+        if weak and not strong and record_type == "event":
+            session.flush()
+            link_sightings(session, weak)
+            known = _owners(session, weak)
+        weak_owners = {known[kv] for kv in weak if known.get(kv)}
         if len(weak_owners) == 1 and not strong:
             outcome.customer_id, outcome.action = weak_owners.pop(), "attached"
         return _finish(session, model, record_id, outcome)
@@ -265,6 +303,8 @@ def _finish(session: Session, model: type, record_id: int, outcome: RecordOutcom
         session.execute(
             update(model).where(model.id == record_id).values(customer_id=outcome.customer_id)
         )
+        if model is Order:
+            link_sightings(session, usable_identifiers(session, sightings_near(session, record_id)))
     if outcome.quarantined:
         from omnicrm.identity.resolve import reresolve_profiles
 

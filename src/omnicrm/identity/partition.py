@@ -37,6 +37,14 @@ LINKS_SCHEMA = pa.schema(
     ]
 )
 STORES_SCHEMA = pa.schema([("place", pa.int64()), ("receipts", pa.int64())])
+VISITS_SCHEMA = pa.schema(
+    [
+        ("node_type", pa.string()),  # order (a receipt) | event (a sensor sighting)
+        ("node_id", pa.int64()),
+        ("place", pa.int64()),  # the store
+        ("ts", pa.int64()),  # epoch seconds (UTC)
+    ]
+)
 ANCHORS_SCHEMA = pa.schema(
     [("customer_id", pa.int64()), ("kind", pa.string()), ("value", pa.string())]
 )
@@ -68,6 +76,9 @@ class ResolutionInput:
     stores: pa.Table = field(default_factory=STORES_SCHEMA.empty_table)
     """STORES_SCHEMA: every store's number of orders (anonymous ones included), the traffic a
     card's share is measured against; empty when resolving a few profiles."""
+    visits: pa.Table = field(default_factory=VISITS_SCHEMA.empty_table)
+    """VISITS_SCHEMA: where and when in-store records happened, for corroborating a sensor value
+    by the identified receipts near its sightings."""
 
 
 @dataclass
@@ -92,6 +103,10 @@ def _policy_table() -> pa.Table:
             "max_store_share": [p.max_store_share for p in ps],
             "min_store_receipts": [p.min_store_receipts for p in ps],
             "max_companions": [p.max_companions for p in ps],
+            "near_seconds": [
+                p.near_receipt_minutes * 60 if p.near_receipt_minutes else None for p in ps
+            ],
+            "near_days": [p.near_receipt_days for p in ps],
             "contact": [p.creates is Creates.ALWAYS for p in ps],
         }
     )
@@ -489,8 +504,10 @@ class _Resolver:
         self._add_quarantine(banned)
 
     def attach_corroborated(self, labels: np.ndarray) -> None:
-        """MAC and face sightings join the one profile their value was seen with next to a strong
-        identifier; a value seen with two profiles, or with none, attaches nothing."""
+        """MAC and face sightings join the one profile their value is corroborated with: seen on
+        a record next to a strong identifier, or seen near that profile's identified receipts
+        in a store on enough days (``near_receipt_*`` of the policy). A value corroborated with
+        two profiles, or with none, attaches nothing."""
         strong = np.zeros(self.n_nodes, dtype=bool)
         strong[labels[self.n_rec :]] = True
         rec_strong = strong[labels[: self.n_rec]]
@@ -504,26 +521,47 @@ class _Resolver:
                 }
             ),
         )
+        self.con.register("visits_in", self.inp.visits)
+        self.con.execute(
+            """CREATE OR REPLACE TEMP TABLE w AS
+               SELECT l.kind, l.value, l.node_type, l.node_id, rec.node, recl.label, recl.strong
+               FROM l JOIN rec USING (node_type, node_id) JOIN recl USING (node)
+               WHERE l.linking = 'corroborated'
+                 AND (l.kind, l.value) NOT IN (SELECT kind, value FROM q)"""
+        )
+        # Receipts and sightings meet in buckets of the policy's span (a sighting looks in its
+        # bucket and both neighbours), so the store's traffic is never joined whole.
+        self.con.execute(
+            """CREATE OR REPLACE TEMP TABLE c AS
+               WITH s AS (SELECT w.kind, w.value, v.place, v.ts, p.near_seconds AS span,
+                                 p.near_days AS need
+                          FROM w JOIN visits_in v USING (node_type, node_id)
+                          JOIN pol p USING (kind)
+                          WHERE NOT w.strong AND p.near_seconds IS NOT NULL),
+                    r AS (SELECT v.place, v.ts, recl.label, spans.span, v.ts // spans.span AS b
+                          FROM visits_in v JOIN rec USING (node_type, node_id)
+                          JOIN recl USING (node)
+                          CROSS JOIN (SELECT DISTINCT span FROM s) spans
+                          WHERE v.node_type = 'order' AND recl.strong),
+                    near AS (SELECT s.kind, s.value, r.label, any_value(s.need) AS need,
+                                    count(DISTINCT s.ts // 86400) AS days
+                             FROM (SELECT *, unnest([ts // span - 1, ts // span, ts // span + 1])
+                                             AS b FROM s) s
+                             JOIN r ON r.place = s.place AND r.span = s.span AND r.b = s.b
+                                   AND abs(r.ts - s.ts) <= s.span
+                             GROUP BY s.kind, s.value, r.label),
+                    evidence AS (SELECT kind, value, label FROM w WHERE strong
+                                 UNION SELECT kind, value, label FROM near WHERE days >= need)
+               SELECT kind, value, min(label) AS label FROM evidence
+               GROUP BY kind, value HAVING count(DISTINCT label) = 1"""
+        )
         rows = self.con.execute(
-            """WITH w AS (SELECT l.kind, l.value, rec.node, recl.label, recl.strong FROM l
-                          JOIN rec USING (node_type, node_id) JOIN recl USING (node)
-                          WHERE l.linking = 'corroborated'
-                          AND (l.kind, l.value) NOT IN (SELECT kind, value FROM q)),
-                    c AS (SELECT kind, value, min(label) AS label FROM w WHERE strong
-                          GROUP BY kind, value HAVING count(DISTINCT label) = 1),
-                    a AS (SELECT w.node, min(c.label) AS label FROM w JOIN c USING (kind, value)
-                          WHERE NOT w.strong GROUP BY w.node HAVING count(DISTINCT c.label) = 1)
-               SELECT node, label FROM a"""
+            """SELECT w.node, min(c.label) AS label FROM w JOIN c USING (kind, value)
+               WHERE NOT w.strong GROUP BY w.node HAVING count(DISTINCT c.label) = 1"""
         ).fetchnumpy()
         labels[rows["node"]] = rows["label"]
         self.weak_values = self.con.execute(
-            """SELECT DISTINCT w.kind, w.value, c.label AS cluster FROM l w
-               JOIN rec USING (node_type, node_id) JOIN recl USING (node)
-               JOIN (SELECT kind, value, min(label) AS label
-                     FROM l JOIN rec USING (node_type, node_id) JOIN recl USING (node)
-                     WHERE linking = 'corroborated' AND strong
-                     GROUP BY kind, value HAVING count(DISTINCT label) = 1) c USING (kind, value)
-               WHERE w.linking = 'corroborated'"""
+            "SELECT kind, value, label AS cluster FROM c ORDER BY kind, value"
         ).to_arrow_table()
 
     def result(self, labels: np.ndarray) -> Partition:

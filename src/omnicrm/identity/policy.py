@@ -53,6 +53,14 @@ class IdentifierPolicy:
     customer who forgot theirs) rather than one person's."""
     blocked: tuple[str, ...] = ()
     """Regular expressions (matched against the normalised value) of values that name nobody."""
+    near_receipt_minutes: int | None = None
+    """A sensor sighting (a MAC, a face) corroborates the profile of an identified receipt placed
+    in the same store within this many minutes of it (None: only a record carrying a strong
+    identifier next to the value corroborates) ..."""
+    near_receipt_days: int = 1
+    """... on at least this many distinct (UTC) days before the value links to that profile; a
+    value that reaches this with two profiles (a staff phone, a couple shopping together) links to
+    neither."""
 
 
 def _repeated_digits(prefix: str, length: int) -> str:
@@ -106,8 +114,22 @@ POLICIES: dict[str, IdentifierPolicy] = {
         IdentifierPolicy(
             "cookie", Linking.ALONE, Creates.WITH_ORDER, priority=60, blocked=(_EMPTY_TOKENS,)
         ),
-        IdentifierPolicy("mac", Linking.CORROBORATED, Creates.NEVER, priority=80),
-        IdentifierPolicy("face", Linking.CORROBORATED, Creates.NEVER, priority=85),
+        IdentifierPolicy(
+            "mac",
+            Linking.CORROBORATED,
+            Creates.NEVER,
+            priority=80,
+            near_receipt_minutes=15,
+            near_receipt_days=2,
+        ),
+        IdentifierPolicy(
+            "face",
+            Linking.CORROBORATED,
+            Creates.NEVER,
+            priority=85,
+            near_receipt_minutes=15,
+            near_receipt_days=2,
+        ),
         IdentifierPolicy("phone_mask", Linking.NEVER, Creates.NEVER, priority=90),
     )
 }

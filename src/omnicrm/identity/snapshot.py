@@ -12,6 +12,7 @@ from omnicrm.identity.partition import (
     ANCHORS_SCHEMA,
     LINKS_SCHEMA,
     STORES_SCHEMA,
+    VISITS_SCHEMA,
     ResolutionInput,
 )
 from omnicrm.identity.person import PersonFacts
@@ -45,6 +46,22 @@ def _day(conn: Connection) -> str:
     if conn.dialect.name == "postgresql":
         return "to_char(o.placed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
     return "substr(o.placed_at, 1, 10)"
+
+
+def _epoch(conn: Connection, column: str) -> str:
+    if conn.dialect.name == "postgresql":
+        return f"CAST(extract(epoch FROM {column}) AS BIGINT)"
+    return f"CAST(strftime('%s', {column}) AS INTEGER)"
+
+
+def _visits_sql(conn: Connection, orders: str = "", events: str = "") -> str:
+    """Receipts and sensor sightings with their store and time: the evidence that corroborates
+    a MAC or a face (``partition.attach_corroborated``)."""
+    return f"""SELECT 'order', o.id, o.store_id, {_epoch(conn, "o.placed_at")} FROM orders o
+               WHERE o.store_id IS NOT NULL {orders}
+               UNION ALL
+               SELECT 'event', e.id, e.store_id, {_epoch(conn, "e.occurred_at")} FROM events e
+               WHERE e.store_id IS NOT NULL {events}"""
 
 
 def _links_sql(conn: Connection, scope: str = "") -> str:
@@ -136,6 +153,7 @@ def load_all(conn: Connection) -> ResolutionInput:
             "SELECT store_id, count(*) FROM orders WHERE store_id IS NOT NULL GROUP BY store_id",
             STORES_SCHEMA,
         ),
+        visits=read_table(conn, _visits_sql(conn), VISITS_SCHEMA),
     )
 
 
@@ -151,15 +169,17 @@ def load_profiles(conn: Connection, customer_ids: list[int]) -> ResolutionInput:
                   OR (ri.record_type IN ('customer', 'member') AND ri.record_id IN
                       (SELECT id FROM customers WHERE {family})))"""
     never, always, scores = _rules(conn)
+    owned = f"AND customer_id IN ({ids})"
     quarantined = frozenset(
         conn.execute(select(QuarantinedIdentifier.kind, QuarantinedIdentifier.value)).all()
     )
     return ResolutionInput(
         links=read_table(conn, _links_sql(conn, scope), LINKS_SCHEMA),
-        people=_people(conn, family) | _named_orders(conn, f"AND customer_id IN ({ids})"),
+        people=_people(conn, family) | _named_orders(conn, owned),
         anchors=_anchor_table(_anchors(conn, family)),
         never_link=never,
         always_link=always,
         scores=scores,
         quarantined=quarantined,  # type: ignore[arg-type]
+        visits=read_table(conn, _visits_sql(conn, owned, owned), VISITS_SCHEMA),
     )

@@ -1,7 +1,7 @@
 """HTTP routes for streaming ingestion: ``POST /ingest/{source}`` takes one raw record in the
 source's export shape (CHANNELS.md), authenticated by an API key with scope ``ingest:{source}``."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse
@@ -27,6 +27,22 @@ class IngestResult(BaseModel):
     source_key: str | None
     id: int | None = Field(description="The stored record (for a duplicate: the one stored first).")
     errors: list[FieldProblem] = []
+    customer_id: int | None = Field(
+        None,
+        description="The customer profile the record is on once resolved (the live profile, "
+        "after any merge); for a return or a status update, its order's; for a loyalty member, "
+        "the member's own profile. Null when the record is anonymous, rejected or reference "
+        "data (stores, products).",
+    )
+    identity: Literal["attached", "created", "merged", "anonymous"] | None = Field(
+        None,
+        description="What incremental identity resolution did, in the transaction that stored "
+        "the record: attached (to an existing profile), created (a new profile), merged (the "
+        "record proved several profiles one person; customer_id is the survivor) or anonymous "
+        "(nothing on it names a person). A duplicate, a return or a status update reports the "
+        "profile its record or order is on (attached or anonymous). Null for reference data "
+        "and rejected records.",
+    )
 
 
 class BatchResult(BaseModel):
@@ -50,6 +66,8 @@ def _result(answer: stream.Ingested) -> IngestResult:
         source_key=answer.source_key,
         id=answer.id,
         errors=[FieldProblem(field=e.field, message=e.message) for e in answer.errors],
+        customer_id=answer.customer_id,
+        identity=answer.identity,  # type: ignore[arg-type]
     )
 
 
@@ -68,7 +86,8 @@ def ingest_one(
     engine: EngineDep,
     record: Annotated[dict[str, Any], Body(description="One raw record in the source's shape.")],
 ) -> JSONResponse:
-    """Store one record: 201 when new, 200 when it was stored before, 422 naming every bad field."""
+    """Store one record and resolve who it belongs to: 201 when new, 200 when it was stored
+    before, 422 naming every bad field."""
     answer = stream.ingest_record(engine, source.name, record)
     code = 201 if answer.status == "inserted" else 200
     return JSONResponse(_result(answer).model_dump(), status_code=code)

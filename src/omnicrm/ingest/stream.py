@@ -1,16 +1,29 @@
 """Streaming ingestion: one raw record (or a few) from a till, a site or an app, validated and
-written exactly as a bulk batch is, and committed before the caller gets an answer."""
+written exactly as a bulk batch is, placed on its customer's profile by incremental identity
+resolution in the same transaction, and committed before the caller gets an answer."""
 
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from omnicrm.core.errors import FieldError, InvalidRecord, NotFound
-from omnicrm.ingest.canonical import Canonical, ProductRecord, StoreRecord
+from omnicrm.identity.arrival import place_record
+from omnicrm.identity.incremental import RecordOutcome
+from omnicrm.ingest.canonical import (
+    Canonical,
+    Event,
+    Member,
+    Order,
+    ProductRecord,
+    Return,
+    StatusUpdate,
+    StoreRecord,
+)
 from omnicrm.ingest.catalog import Catalog, live_catalog
 from omnicrm.ingest.outcome import Outcome
 from omnicrm.ingest.sinks import open_sink
@@ -19,19 +32,33 @@ from omnicrm.ingest.validation import validate
 from omnicrm.ingest.writer import write_records
 
 CONFLICT_RETRIES = 5
+PLACED_AS: dict[type, str] = {
+    Member: "customer",
+    Order: "order",
+    Return: "return",
+    StatusUpdate: "order",
+    Event: "event",
+}
+"""The identity record type of each written record (a member is a registry record; a status
+update's id is its order's), in the order they are placed: receipts before sightings, so a
+sighting in the same batch meets its receipt."""
+_RANK = {kind: rank for rank, kind in enumerate(PLACED_AS)}
 _catalogs: "weakref.WeakKeyDictionary[Engine, Catalog]" = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True, slots=True)
 class Ingested:
     """The answer for one record: ``inserted``/``updated``/``duplicate`` with the stored id, or
-    ``rejected`` with the errors."""
+    ``rejected`` with the errors; and the profile the record is on (``identity``: attached,
+    created, merged or anonymous; None for reference data and rejected records)."""
 
     status: str
     source: str
     source_key: str | None
     id: int | None
     errors: tuple[FieldError, ...] = ()
+    customer_id: int | None = None
+    identity: str | None = None
 
 
 def source_named(name: str) -> Source:
@@ -67,29 +94,61 @@ def ingest_records(engine: Engine, source_name: str, raws: Sequence[Any]) -> lis
         if isinstance(record, InvalidRecord):
             answers.append(Ingested("rejected", source.name, None, None, tuple(record.errors)))
             continue
-        outcome = next(outcomes)
+        outcome, placed = next(outcomes)
         key = getattr(record, "source_key", None)
         answers.append(
-            Ingested(outcome.status, source.name, key, outcome.id, tuple(outcome.errors))
+            Ingested(
+                outcome.status,
+                source.name,
+                key,
+                outcome.id,
+                tuple(outcome.errors),
+                placed.customer_id if placed else None,
+                placed.action if placed else None,
+            )
         )
     if any(isinstance(record, StoreRecord | ProductRecord) for record in valid):
         _catalogs.pop(engine, None)  # a store's zone may have changed
     return answers
 
 
-def _write(engine: Engine, records: list[Canonical]) -> list[Outcome]:
-    """One transaction; on PostgreSQL a concurrent writer of the same key makes it retry, and
-    the retry sees that record as a duplicate."""
+def _write(engine: Engine, records: list[Canonical]) -> list[tuple[Outcome, RecordOutcome | None]]:
+    """One transaction for writing and placing; on PostgreSQL a concurrent writer of the same
+    key (or of a profile for the same identifier) makes it retry, and the retry sees that record
+    (or profile) as stored."""
     if not records:
         return []
     for attempt in range(CONFLICT_RETRIES):
         try:
             with engine.begin() as conn:
-                return write_records(open_sink(conn), records)
+                outcomes = write_records(open_sink(conn), records)
+                return list(zip(outcomes, _place(conn, records, outcomes), strict=True))
         except IntegrityError:
             if attempt == CONFLICT_RETRIES - 1 or engine.dialect.name == "sqlite":
                 raise
     raise AssertionError("unreachable")
+
+
+def _place(
+    conn: Connection, records: list[Canonical], outcomes: list[Outcome]
+) -> list[RecordOutcome | None]:
+    """Each stored record's profile, by incremental resolution in the open transaction."""
+    placed: list[RecordOutcome | None] = [None] * len(records)
+    order = sorted(
+        (i for i, r in enumerate(records) if type(r) in _RANK),
+        key=lambda i: _RANK[type(records[i])],
+    )
+    with Session(bind=conn, autoflush=True) as session:
+        for i in order:
+            outcome = outcomes[i]
+            if outcome.id is None or outcome.status not in ("inserted", "duplicate"):
+                continue
+            record = records[i]
+            record_type = PLACED_AS[type(record)]
+            new = outcome.status == "inserted" and not isinstance(record, StatusUpdate)
+            placed[i] = place_record(session, record_type, outcome.id, new=new)
+        session.flush()
+    return placed
 
 
 def _catalog(engine: Engine) -> Catalog:

@@ -1,7 +1,9 @@
 """Enrolment from every channel, with consent captured, and phone verification by SMS code.
 
-An enrolment resolves against existing customers by normalised phone and e-mail, so a shopper
-known from any channel keeps one profile; only when nobody matches is a profile created."""
+An enrolment resolves against existing customers by normalised phone and e-mail through the
+identity resolver's policies (``identity.incremental.find_profile``: blocked and quarantined values
+name nobody, aliases are followed, two profiles the contacts prove one person are merged), so a
+shopper known from any channel keeps one profile; only when nobody matches is a profile created."""
 
 import hashlib
 import hmac
@@ -15,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from omnicrm.core.errors import Conflict, FieldError, InvalidRecord, OmnicrmError
+from omnicrm.identity.incremental import find_profile
 from omnicrm.identity.normalize import normalize
 from omnicrm.loyalty import repository
 from omnicrm.loyalty.ledger import CardState
@@ -144,8 +147,7 @@ def enrol_member(session: Session, request: EnrolRequest, now: datetime) -> Enro
     device = None
     if request.device_id:
         device = ("device", normalize("device", request.device_id))
-    owners = [o for o in (_owner(session, kind, value) for kind, value in keys) if o is not None]
-    customer_id = owners[0] if owners else None
+    customer_id = find_profile(session, keys, f"enrolment:{request.channel}").customer_id
     existed = customer_id is not None
     referrer = _referrer(session, request.referral_code, keys, device, customer_id)
     if customer_id is None:

@@ -28,6 +28,7 @@ class Event(Base):
         UniqueConstraint("source", "source_key"),
         # a customer's cart events since a time, read on the till's calculate (customers/carts.py)
         Index(None, "customer_id", "kind", "occurred_at"),
+        Index(None, "store_id", "occurred_at"),  # a store's sightings near a receipt
     )
 
 

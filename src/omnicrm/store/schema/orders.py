@@ -39,7 +39,10 @@ class Order(Base):
         ForeignKey("loyalty_operations.id"), unique=True
     )
 
-    __table_args__ = (UniqueConstraint("source", "source_key"),)
+    __table_args__ = (
+        UniqueConstraint("source", "source_key"),
+        Index(None, "store_id", "placed_at"),  # a store's receipts near a sensor sighting
+    )
 
 
 class OrderLine(Base):
