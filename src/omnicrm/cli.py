@@ -95,9 +95,11 @@ def demo(
     import json
 
     from omnicrm.access.keys import rotate_key
+    from omnicrm.core.clock import utcnow
     from omnicrm.identity.resolve import resolve_all
     from omnicrm.ingest.bulk import import_directory
     from omnicrm.loyalty import replay
+    from omnicrm.loyalty.expiry import expire_points
     from omnicrm.loyalty.migration import load_program
     from omnicrm.loyalty.programs import EXAMPLES, read_program_file
     from omnicrm.store.db import unit_of_work
@@ -117,6 +119,8 @@ def demo(
     typer.echo("resolving customer identities")
     resolve_all(engine)
     replayed = replay.replay(engine, data_dir)
+    expired = expire_points(engine, utcnow())
+    typer.echo(f"expiry job: {expired.points:,} points expired in {expired.lots:,} lots")
     refused = ", ".join(f"{n} {code}" for code, n in sorted(replayed.refused.items()))
     typer.echo(
         f"till: {replayed.sales} receipts and {replayed.returns} returns sold again, "
@@ -127,7 +131,7 @@ def demo(
     with unit_of_work(engine) as session:
         secret = rotate_key(session, "demo", ["*"])
     typer.echo(f"  API key (X-API-Key header, all scopes): {secret}")
-    sample = replay.sample_receipt(engine)
+    sample = replay.sample_receipt(engine, utcnow())
     if sample is not None:
         typer.echo("  a till calculate for a demo member:")
         typer.echo(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, or_, select
 
 from omnicrm.core.clock import zone
 from omnicrm.core.errors import OmnicrmError
@@ -28,7 +28,7 @@ from omnicrm.loyalty.schemas import (
 )
 from omnicrm.store.db import read_session
 from omnicrm.store.schema import Customer, Product, Store
-from omnicrm.store.schema.loyalty import LoyaltyAccount, LoyaltyRegistryEntry
+from omnicrm.store.schema.loyalty import LoyaltyAccount, LoyaltyLot, LoyaltyRegistryEntry
 
 POS_FILE = "pos_receipts.csv"
 HELD_FILE = "till_replay.csv"
@@ -149,17 +149,26 @@ def _return(rows: list[dict[str, str]], at: datetime) -> ReturnRequest:
     )
 
 
-def sample_receipt(engine: Engine) -> dict | None:
+def sample_receipt(engine: Engine, now: datetime) -> dict | None:
     """A till calculate body that works as it stands on this database: the active member with
-    the most points, by card, buying the dearest product of the catalogue."""
+    the most points spendable ``now``, by card, buying the dearest product of the catalogue."""
+    spendable = func.sum(LoyaltyLot.remaining)
     with read_session(engine) as session:
         member = session.execute(
             select(LoyaltyRegistryEntry.card, Store.code)
             .join(LoyaltyAccount, LoyaltyAccount.id == LoyaltyRegistryEntry.account_id)
+            .join(LoyaltyLot, LoyaltyLot.account_id == LoyaltyAccount.id)
             .join(Customer, Customer.id == LoyaltyRegistryEntry.customer_id)
             .join(Store, Store.id == Customer.home_store_id)
-            .where(LoyaltyAccount.card_state == "active", Customer.merged_into_id.is_(None))
-            .order_by(LoyaltyAccount.balance.desc(), LoyaltyAccount.id)
+            .where(
+                LoyaltyAccount.card_state == "active",
+                Customer.merged_into_id.is_(None),
+                LoyaltyLot.remaining > 0,
+                LoyaltyLot.available_at <= now,
+                or_(LoyaltyLot.expires_at.is_(None), LoyaltyLot.expires_at > now),
+            )
+            .group_by(LoyaltyRegistryEntry.card, Store.code, LoyaltyAccount.id)
+            .order_by(spendable.desc(), LoyaltyAccount.id)
             .limit(1)
         ).first()
         product = session.execute(
