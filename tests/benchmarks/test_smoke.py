@@ -17,6 +17,7 @@ RUNS = {
     "bench_identity.py": ["--customers", "60", "--incremental", "10"],
     "bench_till.py": ["--customers", "50", "--clients", "2", "--seconds", "1"],
     "bench_expiry.py": ["--accounts", "50"],
+    "bench_registry.py": ["--members", "200"],
     "bench_pages.py": ["--customers", "60"],
     "bench_analytics.py": ["--customers", "60"],
     "bench_promotions.py": ["--codes", "1000", "--customers", "60", "--carts", "200"],
