@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from omnicrm.identity.resolve import resolve_all
 from omnicrm.ingest.bulk import import_file
 from omnicrm.ingest.stream import ingest_records
 from omnicrm.loyalty.expiry import expire_points
@@ -300,3 +301,45 @@ def test_migrated_points_expire_by_their_lot(
         assert lot.expires_at - lot.earned_at == timedelta(days=365)
     expire_points(engine, lot.expires_at + timedelta(seconds=1))
     assert _account(engine, ANNA[0]).balance == 0
+
+
+def test_a_second_card_of_one_person_keeps_its_own_account_after_the_merge(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """The old registry issued Anna a second card; identity merges her two profiles, and each
+    card still opens the account it was migrated with (a phone opens the older one)."""
+    client = api_client(engine)
+    _load_program(client)
+    second = [
+        "2000000999999",
+        "2025-02-01T10:00:00+03:00",
+        *ANNA[2:10],
+        "300",
+        "0",
+        "base",
+        "",
+        "",
+        "till",
+    ]
+    _registry(engine, tmp_path, [ANNA, second])
+    resolve_all(engine)
+    first, other = _account(engine, ANNA[0]), _account(engine, second[0])
+    with read_session(engine) as s:
+        merged = s.scalars(
+            select(Customer.merged_into_id).where(
+                Customer.id.in_([first.customer_id, other.customer_id])
+            )
+        ).all()
+    assert sorted(merged, key=str) == sorted([None, first.customer_id], key=str)
+
+    def identified(kind: str, value: str) -> int:
+        answer = client.post(
+            "/api/v1/till/identify",
+            json={"terminal": "S001-T1", "identify": {"kind": kind, "value": value}},
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()["account_id"]
+
+    assert identified("card", second[0]) == other.id
+    assert identified("card", ANNA[0]) == first.id
+    assert identified("phone", ANNA[5]) == first.id
