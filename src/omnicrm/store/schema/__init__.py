@@ -6,6 +6,7 @@ from omnicrm.store.schema.customers import Consent, Customer, Identifier
 from omnicrm.store.schema.events import Event, RecordIdentifier
 from omnicrm.store.schema.identity import LinkRule, Merge, QuarantinedIdentifier, ReviewItem
 from omnicrm.store.schema.operations import ApiKey, ImportBatch, RejectedRow
+from omnicrm.store.schema.privacy import Erasure, Suppression
 from omnicrm.store.schema.orders import (
     Fulfilment,
     Order,
@@ -27,6 +28,7 @@ __all__ = [
     "Category",
     "Consent",
     "Customer",
+    "Erasure",
     "Event",
     "Fulfilment",
     "Identifier",
@@ -45,5 +47,6 @@ __all__ = [
     "ReturnLine",
     "ReviewItem",
     "Store",
+    "Suppression",
     "UtcDateTime",
 ]
