@@ -6,7 +6,6 @@ from omnicrm.store.schema.customers import Consent, Customer, Identifier
 from omnicrm.store.schema.events import Event, RecordIdentifier
 from omnicrm.store.schema.identity import LinkRule, Merge, QuarantinedIdentifier, ReviewItem
 from omnicrm.store.schema.operations import ApiKey, ImportBatch, RejectedRow
-from omnicrm.store.schema.privacy import Erasure, Suppression
 from omnicrm.store.schema.orders import (
     Fulfilment,
     Order,
@@ -16,6 +15,7 @@ from omnicrm.store.schema.orders import (
     Return,
     ReturnLine,
 )
+from omnicrm.store.schema.privacy import Erasure, Suppression
 from omnicrm.store.schema.promotions import Promotion  # noqa: F401 (registers its tables)
 from omnicrm.store.schema.reference import Brand, Category, Product, Store
 from omnicrm.store.schema.staff import StaffUser  # noqa: F401 (registers the staff tables)
