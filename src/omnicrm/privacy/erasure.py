@@ -159,11 +159,14 @@ def _anonymise_records(session: Session, held: Holdings, texts: set[str]) -> Non
             session.execute(update(events).where(events.c.id == row["id"]).values(**values))
     operations = T["loyalty_operations"]
     for row in held.tables["loyalty_operations"]:
+        values = {}
         response = redact(row["response"], texts)
         if response != row["response"]:
-            session.execute(
-                update(operations).where(operations.c.id == row["id"]).values(response=response)
-            )
+            values["response"] = response
+        if _quotes(row["op_key"], texts):  # a registry migration is keyed by the card
+            values["op_key"] = f"{ERASED}/{row['id']}"
+        if values:
+            session.execute(update(operations).where(operations.c.id == row["id"]).values(**values))
 
 
 def _forget_loyalty_secrets(session: Session, held: Holdings, pairs: set[tuple[str, str]]) -> None:
