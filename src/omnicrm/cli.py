@@ -9,6 +9,7 @@ from omnicrm.analytics.command import app as analytics_app
 from omnicrm.identity.command import app as identity_app
 from omnicrm.ingest.command import import_data
 from omnicrm.loyalty.command import app as loyalty_app
+from omnicrm.privacy.command import app as privacy_app
 from omnicrm.promotions.command import app as promotions_app
 from omnicrm.store.commandline import DbUrl, migrated_engine
 from omnicrm.synth.command import synth
@@ -29,6 +30,7 @@ app.add_typer(loyalty_app, name="loyalty")
 app.add_typer(web_app, name="web")
 app.add_typer(promotions_app, name="promotions")
 app.add_typer(analytics_app, name="analytics")
+app.add_typer(privacy_app, name="privacy")
 
 
 @db_app.command("upgrade")

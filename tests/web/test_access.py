@@ -34,6 +34,8 @@ PAGES = {
     "/admin/users": {ADM},
     "/admin/keys": {ADM},
     "/admin/audit": {ADM},
+    "/customers/{anna}/privacy/download": {ADM},
+    "/customers/{anna}/privacy/erase": {ADM},
 }
 MENU = {
     M: ["/dashboard", "/customers", "/identity/review", "/loyalty", "/promotions", "/analytics"],

@@ -12,6 +12,7 @@ from omnicrm.customers.router import router as customers_router
 from omnicrm.identity.router import router as identity_router
 from omnicrm.ingest.router import router as ingest_router
 from omnicrm.loyalty.router import router as loyalty_router
+from omnicrm.privacy.router import router as privacy_router
 from omnicrm.promotions.router import router as promotions_router
 from omnicrm.store.db import get_engine
 
@@ -26,6 +27,7 @@ ROUTERS = (
     (ingest_router, None),
     (journeys_router, "customers:read"),
     (loyalty_router, None),
+    (privacy_router, "privacy:manage"),
     (promotions_router, "promotions:manage"),
 )
 

@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     """A cart with no add or remove for this long is abandoned (closed; an order closes it too).
     A day, so a cart started online one evening is still open at the till the next day."""
 
+    privacy_key: str = "omnicrm-development-privacy-key"
+    """Key of the suppression list's hashes (HMAC-SHA256 of an erased identifier). Set a secret
+    of your own before the first erasure: changing it later lets erased people come back."""
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -25,6 +25,7 @@ from omnicrm.ingest.catalog import Catalog, load_catalog
 from omnicrm.ingest.columnar.frames import FrameReader, RecordFrame
 from omnicrm.ingest.columnar.plain_orders import PlainOrders, write_plain_orders
 from omnicrm.ingest.columnar.plans import PLANS
+from omnicrm.ingest.outcome import Outcome
 from omnicrm.ingest.readers import RawRecord, RecordReader, UnreadableFile
 from omnicrm.ingest.report import ImportReport, RejectedRow, SourceCounts
 from omnicrm.ingest.sinks import Sink, open_sink
@@ -206,18 +207,21 @@ def _commit_batch(
                 if already:  # another import of the same file committed it meanwhile
                     report.skipped_batches += 1
                     return
-                counts, rejected = _write_batch(sink, source, path, print_, batch_no, batch)
+                counts, rejected, suppressed = _write_batch(
+                    sink, source, path, print_, batch_no, batch
+                )
             break
         except IntegrityError:
             if attempt == CONFLICT_RETRIES - 1 or engine.dialect.name == "sqlite":
                 raise
     report.counts(source.name).add(counts)
     report.add_errors(rejected)
+    report.add_suppressed(suppressed)
 
 
 def _write_batch(
     sink: Sink, source: Source, path: Path, print_: str, batch_no: int, batch: Prepared
-) -> tuple[SourceCounts, list[RejectedRow]]:
+) -> tuple[SourceCounts, list[RejectedRow], list[RejectedRow]]:
     plain = write_plain_orders(sink, batch.plain) if batch.plain else []
     checked = batch.checked
     valid = [(raw, record) for raw, record in checked if not isinstance(record, InvalidRecord)]
@@ -226,7 +230,14 @@ def _write_batch(
     rejected: list[tuple[RawRecord, InvalidRecord]] = [
         (raw, result) for raw, result in checked if isinstance(result, InvalidRecord)
     ]
+    suppressed: list[RejectedRow] = []
     for raw, outcome in [*((None, o) for o in plain), *zip(valid, outcomes, strict=True)]:
+        if outcome.suppressed:
+            counts.suppressed += 1
+            if raw is not None:
+                suppressed.append(_suppressed_row(source, path, raw[0], outcome))
+        if outcome.status == "suppressed":
+            continue
         if outcome.status == "rejected":  # only a validated record: plain orders never are
             rejected.append((raw[0], InvalidRecord(outcome.errors)))  # type: ignore[index]
         elif outcome.status == "inserted":
@@ -286,4 +297,10 @@ def _write_batch(
             for raw, e in errors
         ],
     )
-    return counts, [e for _, e in errors]
+    return counts, [e for _, e in errors], suppressed
+
+
+def _suppressed_row(source: Source, path: Path, raw: RawRecord, outcome: Outcome) -> RejectedRow:
+    done = "not recreated" if outcome.status == "suppressed" else "stored without them"
+    message = f"{outcome.suppressed} identifier(s) of an erased person: {done}"
+    return RejectedRow(source.name, path.name, raw.row_no, "identifiers", message)

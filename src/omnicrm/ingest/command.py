@@ -72,6 +72,7 @@ def print_report(console: Console, report: ImportReport) -> None:
         "updated",
         "duplicates",
         "rejected",
+        "suppressed",
         "lines",
         "lines/s",
     ):
@@ -82,17 +83,20 @@ def print_report(console: Console, report: ImportReport) -> None:
     ]
     for name, c in rows:
         rate = f"{c.lines / c.seconds:,.0f}" if c.seconds and c.lines else ""
-        values = (c.records, c.inserted, c.updated, c.duplicates, c.rejected, c.lines)
+        values = (
+            c.records, c.inserted, c.updated, c.duplicates, c.rejected, c.suppressed, c.lines
+        )  # fmt: skip
         table.add_row(name, *(f"{v:,}" for v in values), rate)
     console.print(table)
     if report.skipped_batches:
         console.print(
             f"{report.skipped_batches} batch(es) were committed by an earlier run and skipped"
         )
-    if report.errors:
-        errors = Table(title=f"Rejected rows (first {len(report.errors)})")
-        for name in ("source", "file", "row", "field", "message"):
-            errors.add_column(name)
-        for e in report.errors:
-            errors.add_row(e.source, e.file_name, str(e.row_no), e.field, e.message)
-        console.print(errors)
+    for title, rows in (("Rejected rows", report.errors), ("Suppressed rows", report.suppressed)):
+        if rows:
+            listing = Table(title=f"{title} (first {len(rows)})")
+            for name in ("source", "file", "row", "field", "message"):
+                listing.add_column(name)
+            for e in rows:
+                listing.add_row(e.source, e.file_name, str(e.row_no), e.field, e.message)
+            console.print(listing)

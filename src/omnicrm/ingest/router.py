@@ -22,7 +22,9 @@ class FieldProblem(BaseModel):
 
 
 class IngestResult(BaseModel):
-    status: str = Field(description="inserted | updated | duplicate | rejected")
+    status: str = Field(
+        description="inserted | updated | duplicate | rejected | suppressed (an erased member)"
+    )
     source: str
     source_key: str | None
     id: int | None = Field(description="The stored record (for a duplicate: the one stored first).")

@@ -29,6 +29,7 @@ from omnicrm.ingest.outcome import Outcome
 from omnicrm.ingest.reference import upsert_products, upsert_stores
 from omnicrm.ingest.sinks import Row, Sink
 from omnicrm.loyalty.migration import REGISTRY_COLUMNS, RegistryRow, open_accounts, program_in_force
+from omnicrm.privacy.suppression import strip_record, suppressed_among
 
 ORDER_COLUMNS = (
     "id",
@@ -83,21 +84,41 @@ CUSTOMER_COLUMNS = (
     "enrolled_at",
 )
 RECORD_IDENT_COLUMNS = ("record_type", "record_id", "kind", "value", "raw")
+UNSUBSCRIBED = "message_unsubscribed"
+"""The event kind of an unsubscribe (``messages`` source): it withdraws the channel's consent."""
 
 
 def write_records(sink: Sink, records: Sequence[Canonical]) -> list[Outcome]:
-    """Store ``records`` (all valid) in the sink's open transaction; one outcome per record."""
+    """Store ``records`` (all valid) in the sink's open transaction; one outcome per record.
+    Records of erased people lose those identifiers first (``privacy.suppression``); a
+    registry member carrying one is not recreated at all."""
     outcomes: list[Outcome | None] = [None] * len(records)
+    records, stripped = _screen(sink, records)
     by_type: dict[type, list[int]] = defaultdict(list)
     for i, record in enumerate(records):
-        by_type[type(record)].append(i)
+        if isinstance(record, Member) and stripped[i]:
+            outcomes[i] = Outcome("suppressed", suppressed=stripped[i])
+        else:
+            by_type[type(record)].append(i)
     # Orders before returns and status updates: they may refer to an order of this batch.
     for kind, write in WRITERS:
         indexes = by_type.get(kind)
         if indexes:
             for i, outcome in zip(indexes, write(sink, [records[i] for i in indexes]), strict=True):
+                outcome.suppressed = stripped[i]
                 outcomes[i] = outcome
     return outcomes  # type: ignore[return-value]
+
+
+def _screen(sink: Sink, records: Sequence[Canonical]) -> tuple[Sequence[Canonical], list[int]]:
+    """The records with suppressed identifiers (and the free text beside them) taken off, and
+    how many each lost."""
+    pairs = [(i.kind, i.value) for r in records for i in getattr(r, "identifiers", ())]
+    suppressed = suppressed_among(sink, pairs) if pairs else set()
+    if not suppressed:
+        return records, [0] * len(records)
+    screened = [strip_record(record, suppressed) for record in records]
+    return [r for r, _ in screened], [n for _, n in screened]
 
 
 def _fresh(
@@ -366,8 +387,33 @@ def write_events(sink: Sink, events: Sequence[Event]) -> list[Outcome]:
         outcomes[i] = Outcome("inserted", event_id)
     sink.insert("events", EVENT_COLUMNS, event_rows)
     sink.insert("record_identifiers", RECORD_IDENT_COLUMNS, ident_rows)
+    _withdraw_consents(sink, [events[i] for i in fresh if events[i].kind == UNSUBSCRIBED])
     _fill_batch_duplicates(outcomes, events, first)
     return outcomes  # type: ignore[return-value]
+
+
+def _withdraw_consents(sink: Sink, unsubscribes: Sequence[Event]) -> None:
+    """An unsubscribe appends a withdrawn consent for its channel to the profile that owns the
+    address, as of when it happened (the newest decision per channel is in force). An address
+    no profile owns yet withdraws nothing: the event stays on record."""
+    values = sorted({i.value for e in unsubscribes for i in e.identifiers})
+    owners = {
+        (kind, value): customer_id
+        for kind, value, customer_id in sink.select_in(
+            "SELECT kind, value, customer_id FROM identifiers"
+            " WHERE customer_id IS NOT NULL AND value IN ({in})",
+            values,
+        )
+    }
+    rows = {
+        (owner, e.channel, False, e.occurred_at, e.source)
+        for e in unsubscribes
+        for i in e.identifiers
+        if (owner := owners.get((i.kind, i.value))) is not None
+    }
+    sink.insert(
+        "consents", ("customer_id", "channel", "granted", "recorded_at", "source"), sorted(rows)
+    )
 
 
 def write_members(sink: Sink, members: Sequence[Member]) -> list[Outcome]:

@@ -9,7 +9,16 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from omnicrm.web import errors
 from omnicrm.web.config import get_web_settings
-from omnicrm.web.pages import admin, analytics, auth, customers, identity, loyalty, promotions
+from omnicrm.web.pages import (
+    admin,
+    analytics,
+    auth,
+    customers,
+    identity,
+    loyalty,
+    privacy,
+    promotions,
+)
 from omnicrm.web.rendering import error_page
 
 STATIC = Path(__file__).with_name("static")
@@ -21,6 +30,7 @@ ROUTERS = (
     promotions.router,
     analytics.router,
     admin.router,
+    privacy.router,
 )
 
 

@@ -2,6 +2,18 @@
 (``group:code``). Kept apart from ``i18n`` because it is data and grows with every page."""
 
 RU: dict[str, str] = {
+    # personal-data rights
+    "Export personal data": "Выгрузить персональные данные",
+    "Erase…": "Удалить…",
+    "Erase": "Удалить",
+    "Erase customer {id}": "Удаление клиента {id}",
+    "This removes the person for good; orders and points stay as anonymous facts.": (
+        "Данные человека удаляются навсегда; заказы и баллы остаются обезличенными фактами."
+    ),
+    "Type erase to confirm": "Введите erase для подтверждения",
+    "Say why the person is erased": "Укажите причину удаления",
+    "Too long: at most 500 characters": "Слишком длинно: не больше 500 символов",
+    "Person erased": "Данные человека удалены",
     # layout, sign-in, errors
     "Main menu": "Главное меню",
     "Sign in": "Войти",

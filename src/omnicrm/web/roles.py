@@ -38,6 +38,8 @@ class Permission(StrEnum):
     """See promotions, their rules, results and coupon batches, and simulate them."""
     PROMOTIONS_EDIT = "promotions_edit"
     """Create and change promotion drafts, publish and pause them, generate coupons."""
+    PRIVACY = "privacy"
+    """Export a person's data and erase a person on request (S2)."""
 
 
 P = Permission

@@ -14,9 +14,11 @@ import pyarrow as pa
 
 from omnicrm.ingest.outcome import Outcome
 from omnicrm.ingest.sinks import Sink
+from omnicrm.privacy.suppression import suppressed_among
 
 Columns = dict[str, pa.Array | np.ndarray]
 
+IDENTS = "record_identifiers"
 STORED_KEYS = "SELECT source, source_key, id FROM orders WHERE source = ? AND source_key IN ({in})"
 
 
@@ -68,6 +70,7 @@ def write_plain_orders(sink: Sink, plain: PlainOrders) -> list[Outcome]:
     stored = {key: id_ for _, key, id_ in sink.select_in(STORED_KEYS, keys, plain.source)}
     fresh = np.fromiter((key not in stored for key in keys), dtype=bool, count=len(keys))
     new = plain.only(fresh) if not fresh.all() else plain
+    stripped = _strip_suppressed(sink, new)
     ids = np.asarray(sink.reserve_ids("orders", len(new)), dtype=np.int64)
     if len(new):
         sink.insert_columns(
@@ -78,12 +81,30 @@ def write_plain_orders(sink: Sink, plain: PlainOrders) -> list[Outcome]:
             sink.insert_columns(table, {part.id_column: ids[part.owner], **part.columns})
     new_ids = iter(ids.tolist())
     new_lines = iter(new.lines_per_order.tolist())
+    new_stripped = iter(stripped.tolist())
     return [
-        Outcome("inserted", next(new_ids), next(new_lines))
+        Outcome("inserted", next(new_ids), next(new_lines), suppressed=next(new_stripped))
         if is_new
         else Outcome("duplicate", stored[key])
         for key, is_new in zip(keys, fresh.tolist(), strict=True)
     ]
+
+
+def _strip_suppressed(sink: Sink, plain: PlainOrders) -> np.ndarray:
+    """Take erased people's identifiers off (``privacy.suppression``): these orders carry
+    nothing else personal. How many each order lost."""
+    stripped = np.zeros(len(plain), np.int64)
+    part = plain.parts.get(IDENTS)
+    if part is None or not len(part.owner):
+        return stripped
+    kinds, values = (_array(part.columns[c]).to_pylist() for c in ("kind", "value"))
+    pairs = list(zip(kinds, values, strict=True))
+    suppressed = suppressed_among(sink, pairs)
+    if suppressed:
+        hit = np.fromiter((p in suppressed for p in pairs), dtype=bool, count=len(pairs))
+        np.add.at(stripped, part.owner[hit], 1)
+        plain.parts[IDENTS] = Part(part.owner[~hit], _take(part.columns, ~hit), part.id_column)
+    return stripped
 
 
 def _take(columns: Columns, keep: np.ndarray) -> Columns:

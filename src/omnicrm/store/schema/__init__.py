@@ -15,6 +15,7 @@ from omnicrm.store.schema.orders import (
     Return,
     ReturnLine,
 )
+from omnicrm.store.schema.privacy import Erasure, Suppression
 from omnicrm.store.schema.promotions import Promotion  # noqa: F401 (registers its tables)
 from omnicrm.store.schema.reference import Brand, Category, Product, Store
 from omnicrm.store.schema.staff import StaffUser  # noqa: F401 (registers the staff tables)
@@ -27,6 +28,7 @@ __all__ = [
     "Category",
     "Consent",
     "Customer",
+    "Erasure",
     "Event",
     "Fulfilment",
     "Identifier",
@@ -45,5 +47,6 @@ __all__ = [
     "ReturnLine",
     "ReviewItem",
     "Store",
+    "Suppression",
     "UtcDateTime",
 ]

@@ -100,4 +100,5 @@ def customer_360(
         journey_per_page=JOURNEY_PER_PAGE,
         can_unmerge=viewer.can(Permission.IDENTITY),
         can_audit=viewer.can(Permission.AUDIT),
+        can_privacy=viewer.can(Permission.PRIVACY),
     )
