@@ -81,4 +81,38 @@ def _account(f: Fields, catalog: Catalog, card: str, in_store: bool) -> Registry
     )
 
 
-SOURCE = Source(name="members", file_stem="loyalty_members", stage=STAGE_MEMBERS, validate=validate)
+COLUMNS = (
+    "card_no",
+    "issued_at",
+    "store_code",
+    "last_name",
+    "first_name",
+    "middle_name",
+    "birth_date",
+    "gender",
+    "phone",
+    "email",
+    "city",
+    "consent_email",
+    "consent_sms",
+    "consent_push",
+    "consent_at",
+)
+OPTIONAL_COLUMNS = (
+    "card_state",
+    "points_balance",
+    "period_spend_minor",
+    "level",
+    "level_since",
+    "points_expire_at",
+    "channel",
+)
+
+SOURCE = Source(
+    name="members",
+    file_stem="loyalty_members",
+    stage=STAGE_MEMBERS,
+    validate=validate,
+    columns=COLUMNS,
+    optional_columns=OPTIONAL_COLUMNS,
+)
