@@ -26,7 +26,7 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> Member:
         f.text(part, required=False, max_len=100)
         for part in ("last_name", "first_name", "middle_name")
     ]
-    birth_date = f.day("birth_date")
+    birth_date = f.day("birth_date", past=True)
     gender = f.choice("gender", ("F", "M"), required=False)
     phone = f.ident("phone", "phone")
     email = f.ident("email", "email")
@@ -75,7 +75,7 @@ def _account(f: Fields, catalog: Catalog, card: str, in_store: bool) -> Registry
         or 0,
         level=level,
         level_since=f.aware("level_since", required=False),
-        points_expire_at=f.aware("points_expire_at", required=False),
+        points_expire_at=f.aware("points_expire_at", required=False, future=True),
         channel=f.choice("channel", ENROL_CHANNELS, required=False)
         or ("till" if in_store else "registry"),
     )
