@@ -91,6 +91,8 @@ RECEIPTS: list[list[dict[str, str]]] = [
     [{"store_code": "B01", "ts_local": "2025-03-30 02:30:00"}],  # skipped by Berlin's clocks
     [{"store_code": "B01", "ts_local": "2025-10-26 02:30:00"}],  # repeated by Berlin's clocks
     [{"store_code": "B01", "ts_local": "2025-07-01 12:00:00"}],
+    [{"ts_local": "2099-03-01 10:00:00"}],  # beyond the future tolerance
+    [{"card_no": "２０００００００１２３４５６"}],  # full-width digits: a card, not plain
     [{"card_no": "2000 0000 12345 6"}],
     [{"card_no": "12345"}],
     [{"payments": "card = 199000"}],

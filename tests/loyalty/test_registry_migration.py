@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 
 from omnicrm.identity.resolve import resolve_all
 from omnicrm.ingest.bulk import import_file
+from omnicrm.ingest.sources import members
 from omnicrm.ingest.stream import ingest_records
 from omnicrm.loyalty.expiry import expire_points
 from omnicrm.loyalty.programs import EXAMPLES, read_program_file
@@ -121,8 +122,12 @@ def _csv(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Path:
 
 
 def _registry(engine: Engine, tmp_path: Path, rows: list[list[str]]):  # type: ignore[no-untyped-def]
+    """Import the rows as a registry file: the required columns the rows leave out, empty."""
     import_file(engine, _csv(tmp_path / "stores.csv", STORES, STORES[0]))
-    return import_file(engine, _csv(tmp_path / "loyalty_members.csv", rows), source="members")
+    empty = [c for c in members.COLUMNS if c not in HEADER]
+    padded = [[*row, *("" for _ in empty)] for row in rows]
+    path = _csv(tmp_path / "loyalty_members.csv", padded, [*HEADER, *empty])
+    return import_file(engine, path, source="members")
 
 
 def _load_program(client: TestClient) -> dict:

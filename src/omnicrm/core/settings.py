@@ -20,6 +20,11 @@ class Settings(BaseSettings):
 
     default_currency: str = "RUB"
 
+    future_tolerance_hours: int = Field(default=24, ge=0)
+    """How far ahead of now an imported or streamed time may be (clocks of tills and exporting
+    systems drift); a receipt or event later than that is rejected with its row. Birth dates
+    may not be in the future at all."""
+
     cart_abandon_after_minutes: int = Field(default=24 * 60, gt=0)
     """A cart with no add or remove for this long is abandoned (closed; an order closes it too).
     A day, so a cart started online one evening is still open at the till the next day."""

@@ -6,26 +6,38 @@ the normalised value only.
 """
 
 import re
+import unicodedata
 from collections.abc import Callable
 
 KINDS = ("card", "phone", "email", "device", "cookie", "mp_buyer", "mac", "face", "phone_mask")
 LINKABLE = frozenset(KINDS) - {"phone_mask"}
 """Kinds that can link two records; a masked phone only narrows candidates."""
 
-_PHONE_CHARS = re.compile(r"^\+?[\d\s\-().]+$")
-_NON_DIGITS = re.compile(r"\D")
+_PHONE_CHARS = re.compile(r"^\+?[0-9\s\-().]+$")
+_NON_DIGITS = re.compile(r"[^0-9]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _MASKED_PHONE = re.compile(r"^\+[\d*]{11,15}$")
 _TOKEN = re.compile(r"^\S{1,200}$")
 
 
+def ascii_digits(raw: str) -> str:
+    """``raw`` with full-width and other compatibility forms folded (NFKC) and every decimal
+    digit of any script (Arabic-Indic, Devanagari, ...) written as an ASCII digit, so that a
+    number typed on any keyboard has one spelling."""
+    if raw.isascii():
+        return raw
+    text = unicodedata.normalize("NFKC", raw)
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+
+
 def phone(raw: str) -> str:
     """E.164 with Russian defaults: ``8916...``, ``+7 (916) ...`` and ``916...`` -> ``+7916...``.
 
-    A number written with ``+`` and another country code is kept as given (11-15 digits).
+    A number written with ``+`` and another country code is kept as given (11-15 digits); digits
+    of any script count (``ascii_digits``).
     """
-    text = raw.strip()
+    text = ascii_digits(raw).strip()
     if not _PHONE_CHARS.match(text):
         raise ValueError(f"not a phone number: {raw!r}")
     digits = _NON_DIGITS.sub("", text)
@@ -53,9 +65,9 @@ def email(raw: str) -> str:
 
 
 def card(raw: str) -> str:
-    """A loyalty card number: 13 digits; spaces and dashes people type are dropped."""
-    value = raw.strip().replace(" ", "").replace("-", "")
-    if len(value) != 13 or not value.isdigit():
+    """A loyalty card number: 13 digits of any script; spaces and dashes people type are dropped."""
+    value = ascii_digits(raw).strip().replace(" ", "").replace("-", "")
+    if len(value) != 13 or not (value.isdigit() and value.isascii()):
         raise ValueError(f"not a 13-digit card number: {raw!r}")
     return value
 

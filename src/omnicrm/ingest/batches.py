@@ -25,6 +25,7 @@ from omnicrm.ingest.catalog import Catalog, load_catalog
 from omnicrm.ingest.columnar.frames import FrameReader, RecordFrame
 from omnicrm.ingest.columnar.plain_orders import PlainOrders, write_plain_orders
 from omnicrm.ingest.columnar.plans import PLANS
+from omnicrm.ingest.encoding import UTF8
 from omnicrm.ingest.outcome import Outcome
 from omnicrm.ingest.readers import RawRecord, RecordReader, UnreadableFile
 from omnicrm.ingest.report import ImportReport, RejectedRow, SourceCounts
@@ -46,12 +47,15 @@ def source_of(path: Path) -> Source:
     return source
 
 
-def fingerprint(path: Path, source: Source, batch_size: int) -> str:
-    """Content identity of an import: the same bytes cut the same way give the same batches.
+def fingerprint(path: Path, source: Source, batch_size: int, encoding: str = UTF8) -> str:
+    """Content identity of an import: the same bytes cut the same way (and read in the same
+    encoding) give the same batches.
 
     Hashes the whole file up to 64 MiB; beyond that the size with the first and last MiB (a
     re-export of a large file differs in size or at its ends)."""
     digest = hashlib.sha256(f"{source.name}\0{batch_size}\0".encode())
+    if encoding != UTF8:  # UTF-8 files keep the fingerprints earlier versions gave them
+        digest.update(f"{encoding}\0".encode())
     size = path.stat().st_size
     digest.update(size.to_bytes(8, "big"))
     with path.open("rb") as f:
@@ -77,15 +81,16 @@ class FileImport:
     catalog: Catalog
     committed: dict[int, tuple[int, int]]
     """Batches an earlier run committed: batch_no -> (records, rejected)."""
+    encoding: str = UTF8
     columnar: bool = True
     """Read column-wise when the source has a plan (``columnar.NotColumnar`` if the file turns
     out irregular: the import goes on with ``columnar=False``)."""
 
     def batches(self) -> tuple[RecordReader | FrameReader, Iterator[tuple[int, "Batch"]]]:
         if self.columnar and self.source.name in PLANS and self.path.suffix != ".jsonl":
-            frames = FrameReader(self.path, self.source, self.batch_size)
+            frames = FrameReader(self.path, self.source, self.batch_size, self.encoding)
             return frames, enumerate(frames, 1)
-        reader = RecordReader(self.path, self.source)
+        reader = RecordReader(self.path, self.source, self.encoding)
         return reader, enumerate(_batches(reader, self.batch_size), 1)
 
     def validate_batch(self, batch_no: int, batch: "Batch") -> "Prepared | None":
@@ -114,20 +119,30 @@ class FileImport:
         self.commit_batch(batch_no, self.validate_batch(batch_no, batch), report)
 
 
-def prepare(engine: Engine, path: Path, source: str | None = None) -> FileImport:
-    """Everything a file's batches need, read once: its source, fingerprint, the catalog and the
-    batches already committed."""
+def prepare(
+    engine: Engine, path: Path, source: str | None = None, encoding: str | None = None
+) -> FileImport:
+    """Everything a file's batches need, read once: its source, encoding (declared, else
+    detected), fingerprint, the catalog and the batches already committed. A file that is not
+    the source's export (a missing file, an unknown format, a header without the source's
+    required columns or with columns it does not have) is refused here, before any batch."""
     path = Path(path)
     spec = SOURCES[source] if source else source_of(path)
-    RecordReader(path, spec)  # fails early on a missing file or an unknown format
+    reader = RecordReader(path, spec, encoding)
+    header = reader.header()
+    problem = None if header is None else spec.header_problem(header)
+    if problem is not None:
+        raise UnreadableFile(f"{path.name}: {problem}")
     batch_size = get_settings().import_batch_size
-    print_ = fingerprint(path, spec, batch_size)
+    print_ = fingerprint(path, spec, batch_size, reader.encoding)
     with engine.connect().execution_options(readonly=True) as conn:
         catalog = load_catalog(conn)
         columns = select(ImportBatch.batch_no, ImportBatch.records, ImportBatch.rejected)
         rows = conn.execute(columns.where(ImportBatch.fingerprint == print_))
         committed = {batch_no: (records, rejected) for batch_no, records, rejected in rows}
-    return FileImport(engine, spec, path, print_, batch_size, catalog, committed)
+    return FileImport(
+        engine, spec, path, print_, batch_size, catalog, committed, encoding=reader.encoding
+    )
 
 
 def _batches(records: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord]]:

@@ -39,19 +39,22 @@ def import_file(
     source: str | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    encoding: str | None = None,
 ) -> ImportReport:
-    """Import one file as ``source`` (default: from its name); UnreadableFile if unreadable.
+    """Import one file as ``source`` (default: from its name); UnreadableFile if unreadable or
+    not the source's export (its header). ``encoding`` is the file's text encoding (default:
+    detected, see ``ingest.encoding``).
 
     ``workers`` processes validate batches in parallel (default: one per core for files of many
     batches); they commit in batch order, so the result is the same as one process's."""
-    job = prepare(engine, path, source)
+    job = prepare(engine, path, source, encoding)
     started = time.perf_counter()
     workers = workers or default_workers(job)
     with _rare_gc():
         try:
             report = _run(job, workers, progress)
         except NotColumnar:  # an irregular file: resumed record by record, as a rerun is
-            job = dataclasses.replace(prepare(engine, path, source), columnar=False)
+            job = dataclasses.replace(prepare(engine, path, source, encoding), columnar=False)
             report = _run(job, workers, progress)
     report.counts(job.source.name).seconds += time.perf_counter() - started
     return report
@@ -94,13 +97,16 @@ def default_workers(job: FileImport) -> int:
 
 
 def import_directory(
-    engine: Engine, directory: Path, progress: Progress | None = None
+    engine: Engine,
+    directory: Path,
+    progress: Progress | None = None,
+    encoding: str | None = None,
 ) -> ImportReport:
     """Import every export found in ``directory`` by its CHANNELS.md name: reference data first,
-    then members, orders, returns and delivery, then events."""
+    then members, orders, returns and delivery, then events (all in ``encoding``, if given)."""
     report = ImportReport()
     for path in export_files(Path(directory)):
-        report.merge(import_file(engine, path, progress=progress))
+        report.merge(import_file(engine, path, progress=progress, encoding=encoding))
     return report
 
 

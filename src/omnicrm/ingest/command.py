@@ -19,12 +19,19 @@ def import_data(
     db: Annotated[
         str | None, typer.Option("--db", help="Database URL (default: OMNICRM_DATABASE_URL).")
     ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            help="Text encoding of the files, e.g. cp1251 (default: UTF-8, or cp1251 when most"
+            " of a file's non-ASCII bytes are not UTF-8)."
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Import a channel file or a whole export folder.
 
     Rejected rows are reported (and kept in import_errors) without stopping the import. The exit
-    code is nonzero only when a file cannot be read at all.
+    code is nonzero only when a file cannot be read at all or its header is not its source's.
     """
     from omnicrm.ingest.bulk import UnreadableFile, import_directory, import_file
     from omnicrm.ingest.sources import SOURCES
@@ -53,9 +60,11 @@ def import_data(
 
         try:
             if path.is_dir():
-                report = import_directory(engine, path, progress=progress)
+                report = import_directory(engine, path, progress=progress, encoding=encoding)
             else:
-                report = import_file(engine, path, source=source, progress=progress)
+                report = import_file(
+                    engine, path, source=source, progress=progress, encoding=encoding
+                )
         except UnreadableFile as exc:
             console.print(f"[red]cannot import:[/] {exc}")
             raise typer.Exit(1) from None

@@ -7,17 +7,25 @@ parser accepts both spellings of the same value.
 """
 
 from collections.abc import Collection, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from omnicrm.core.clock import zone
+from omnicrm.core.clock import utcnow, zone
 from omnicrm.core.errors import FieldError, InvalidRecord
 from omnicrm.core.money import parse_major
+from omnicrm.core.settings import get_settings
 from omnicrm.identity.normalize import NORMALIZERS
 from omnicrm.ingest.canonical import Ident
 from omnicrm.ingest.catalog import Catalog, StoreRef
 
 _EMPTY: Mapping[str, Any] = {}
+EARLIEST_OFFSET = timedelta(hours=14)
+"""The zone furthest ahead of UTC (UTC+14): a date is in the future once it is in all of them."""
+
+
+def latest_time() -> datetime:
+    """The latest time an imported record may carry: now plus the configured tolerance."""
+    return utcnow() + timedelta(hours=get_settings().future_tolerance_hours)
 
 
 class Fields:
@@ -179,8 +187,16 @@ class Fields:
 
     # -- time ------------------------------------------------------------------------------
 
-    def aware(self, name: str, *, required: bool = True) -> datetime | None:
-        """ISO 8601 with an offset, as UTC. A time without an offset is ambiguous: rejected."""
+    def _not_future(self, name: str, value: datetime) -> datetime | None:
+        if value > latest_time():
+            hours = get_settings().future_tolerance_hours
+            self.fail(name, f"is in the future ({value.isoformat()}, more than {hours} h from now)")
+            return None
+        return value
+
+    def aware(self, name: str, *, required: bool = True, future: bool = False) -> datetime | None:
+        """ISO 8601 with an offset, as UTC. A time without an offset is ambiguous: rejected, as
+        is one in the future (``latest_time``) unless the field is a future time (``future``)."""
         value = self._required(name, required)
         if value is None:
             return None
@@ -196,11 +212,12 @@ class Fields:
         if value.tzinfo is None:
             self.fail(name, f"timestamp has no time zone offset: {value.isoformat()!r}")
             return None
-        return value.astimezone(UTC)
+        value = value.astimezone(UTC)
+        return value if future else self._not_future(name, value)
 
     def local(self, name: str, tz: str | None, *, fmt: str | None = None) -> datetime | None:
         """A wall-clock time in the zone ``tz`` (a till's or a marketplace's local time), as UTC.
-        ``fmt`` is a strptime format for sources that do not write ISO."""
+        ``fmt`` is a strptime format for sources that do not write ISO. Not in the future."""
         value = self._required(name, True)
         if value is None:
             return None
@@ -211,27 +228,36 @@ class Fields:
             except (ValueError, AttributeError):
                 self.fail(name, f"not a timestamp{f' ({fmt})' if fmt else ''}: {value!r}")
                 return None
-        if value.tzinfo is not None:
-            return value.astimezone(UTC)
-        if tz is None:  # the zone's owner (the store) was bad and is reported already
-            return None
-        return value.replace(tzinfo=zone(tz)).astimezone(UTC)
+        if value.tzinfo is None:
+            if tz is None:  # the zone's owner (the store) was bad and is reported already
+                return None
+            value = value.replace(tzinfo=zone(tz))
+        return self._not_future(name, value.astimezone(UTC))
 
     def epoch_ms(self, name: str) -> datetime | None:
         value = self.integer(name, minimum=0)
         if value is None:
             return None
-        return datetime.fromtimestamp(value / 1000, UTC)
-
-    def day(self, name: str, *, required: bool = False) -> date | None:
-        value = self._required(name, required)
-        if value is None or isinstance(value, date):
-            return value
         try:
-            return date.fromisoformat(str(value).strip())
-        except ValueError:
-            self.fail(name, f"not a date (YYYY-MM-DD): {value!r}")
+            at = datetime.fromtimestamp(value / 1000, UTC)
+        except (OverflowError, ValueError, OSError):
+            self.fail(name, f"not a time in epoch milliseconds: {value}")
             return None
+        return self._not_future(name, at)
+
+    def day(self, name: str, *, required: bool = False, past: bool = False) -> date | None:
+        """``YYYY-MM-DD``; with ``past`` (a birth date) not after today anywhere on Earth."""
+        value = self._required(name, required)
+        if value is not None and not isinstance(value, date):
+            try:
+                value = date.fromisoformat(str(value).strip())
+            except ValueError:
+                self.fail(name, f"not a date (YYYY-MM-DD): {value!r}")
+                return None
+        if past and value is not None and value > (utcnow() + EARLIEST_OFFSET).date():
+            self.fail(name, f"is in the future: {value.isoformat()}")
+            return None
+        return value
 
     # -- references and identifiers ----------------------------------------------------------
 

@@ -16,7 +16,10 @@ def validate(
     reader_errors: list[FieldError] | None = None,
 ) -> Canonical:
     """The canonical record, or InvalidRecord naming every bad field (the reader's findings, such
-    as header columns that differ between a record's rows, included)."""
+    as header columns that differ between a record's rows, included). A row the reader could not
+    read at all (no data) is rejected with the reader's findings alone."""
+    if reader_errors and not data:
+        raise InvalidRecord(list(reader_errors))
     try:
         record = source.validate(data, catalog)
     except InvalidRecord as exc:

@@ -286,7 +286,8 @@ def write_returns(sink: Sink, returns: Sequence[Return]) -> list[Outcome]:
                     f"returns {line.qty} for {line.amount_minor},"
                     f" but the line sold {bought[0]} for {bought[1]}"
                 )
-                errors.append(FieldError(f"{where}.qty", message))
+                over = "qty" if line.qty > bought[0] else "amount_minor"
+                errors.append(FieldError(f"{where}.{over}", message))
             else:
                 rows.append(
                     (line.line_no, order_id, line.order_line_no, line.qty, line.amount_minor)

@@ -20,7 +20,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from omnicrm.ingest.readers import RawRecord, group_rows
+from omnicrm.ingest.encoding import UTF8
+from omnicrm.ingest.readers import MAX_ROW_BYTES, RawRecord, group_rows
 from omnicrm.ingest.sources import Source
 
 CSV_BLOCK_BYTES = 4 << 20
@@ -77,9 +78,11 @@ class RecordFrame:
 class FrameReader:
     """The batches of ``path``, tracking (roughly, by blocks) the bytes read for progress."""
 
-    def __init__(self, path: Path, source: Source, batch_size: int) -> None:
+    def __init__(self, path: Path, source: Source, batch_size: int, encoding: str = UTF8) -> None:
         if path.suffix not in (".csv", ".parquet"):
             raise NotColumnar(f"{path.suffix} files are read record by record")
+        if path.suffix == ".csv" and encoding != UTF8:
+            raise NotColumnar(f"{encoding} files are read record by record")
         self.path = path
         self.source = source
         self.batch_size = batch_size
@@ -169,11 +172,23 @@ def _csv_chunks(path: Path, source: Source) -> Iterator[pa.Table]:
         for batch in reader:
             if irregular:
                 raise NotColumnar(f"irregular row: {irregular[0]}")
+            if _longest_row(batch) > MAX_ROW_BYTES // 2:  # near the record reader's limit
+                raise NotColumnar("a row near the longest a row may be")
             yield pa.Table.from_batches([batch])
     except pa.ArrowException as exc:  # bad UTF-8, unbalanced quotes, ...
         raise NotColumnar(str(exc)) from exc
     if irregular:
         raise NotColumnar(f"irregular row: {irregular[0]}")
+
+
+def _longest_row(batch: pa.RecordBatch) -> int:
+    """The bytes of the batch's longest row (its values; quotes and delimiters aside)."""
+    if not batch.num_rows:
+        return 0
+    lengths = np.zeros(batch.num_rows, dtype=np.int64)
+    for column in batch.columns:
+        lengths += pc.binary_length(column).to_numpy(zero_copy_only=False)
+    return int(lengths.max())
 
 
 def _parquet_chunks(path: Path) -> Iterator[pa.Table]:

@@ -22,6 +22,7 @@ from omnicrm.ingest.columnar.checks import (
 )
 from omnicrm.ingest.columnar.frames import RecordFrame, same_values
 from omnicrm.ingest.columnar.plain_orders import Part, PlainOrders
+from omnicrm.ingest.fields import latest_time
 from omnicrm.ingest.sources.order_parts import PAYMENT_METHODS
 from omnicrm.ingest.sources.pos import SOURCE_NAME
 
@@ -55,7 +56,7 @@ def plain_sales(frame: RecordFrame, catalog: Catalog) -> PlainOrders:
     ok &= has_card | is_empty(card)
     time_ok, wall = wall_time(head("ts_local"), TILL_TIME)
     zone_ok, placed = local_to_utc(wall, zone_names[store_at], ok & time_ok)
-    ok &= time_ok & zone_ok
+    ok &= time_ok & zone_ok & (placed <= int(latest_time().timestamp()))
 
     paid = head("payments")
     pay_ok = matches(paid, PLAIN_PAYMENTS) & short(paid, 500)

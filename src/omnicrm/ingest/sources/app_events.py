@@ -37,4 +37,21 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> Event:
     )
 
 
-SOURCE = Source(name="app_events", file_stem="app_events", stage=STAGE_EVENTS, validate=validate)
+COLUMNS = (
+    "event_id",
+    "ts",
+    "device_id",
+    "type",
+    "sku",
+    "query",
+    "phone",
+    "card_no",
+)
+
+SOURCE = Source(
+    name="app_events",
+    file_stem="app_events",
+    stage=STAGE_EVENTS,
+    validate=validate,
+    columns=COLUMNS,
+)

@@ -33,6 +33,21 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> Order:
     )
 
 
+COLUMNS = (
+    "order_ref",
+    "created_at",
+    "caller_number",
+    "customer_name",
+    "delivery_type",
+    "store_code",
+    "address",
+    "line_no",
+    "sku",
+    "qty",
+    "price_minor",
+    "discount_minor",
+)
+
 SOURCE = Source(
     name="callcentre",
     file_stem="call_centre_orders",
@@ -40,4 +55,5 @@ SOURCE = Source(
     validate=validate,
     group_by=("order_ref",),
     line_fields=("line_no", "sku", "qty", "price_minor", "discount_minor"),
+    columns=COLUMNS,
 )

@@ -33,4 +33,16 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> Event:
     )
 
 
-SOURCE = Source(name="calls", file_stem="call_log", stage=STAGE_EVENTS, validate=validate)
+COLUMNS = (
+    "call_id",
+    "started_at",
+    "caller_number",
+    "agent_id",
+    "topic",
+    "duration_s",
+    "order_ref",
+)
+
+SOURCE = Source(
+    name="calls", file_stem="call_log", stage=STAGE_EVENTS, validate=validate, columns=COLUMNS
+)

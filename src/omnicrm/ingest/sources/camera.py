@@ -30,4 +30,15 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> Event:
     )
 
 
-SOURCE = Source(name="camera", file_stem="camera_faces", stage=STAGE_EVENTS, validate=validate)
+COLUMNS = (
+    "store_code",
+    "camera_id",
+    "face_token",
+    "seen_at",
+    "age_band",
+    "gender",
+)
+
+SOURCE = Source(
+    name="camera", file_stem="camera_faces", stage=STAGE_EVENTS, validate=validate, columns=COLUMNS
+)

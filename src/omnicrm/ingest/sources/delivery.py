@@ -31,6 +31,18 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> StatusUpdate:
     )
 
 
+COLUMNS = (
+    "order_ref",
+    "status",
+    "at",
+    "carrier",
+    "pickup_point",
+)
+
 SOURCE = Source(
-    name="delivery", file_stem="delivery_status", stage=STAGE_AFTER_ORDERS, validate=validate
+    name="delivery",
+    file_stem="delivery_status",
+    stage=STAGE_AFTER_ORDERS,
+    validate=validate,
+    columns=COLUMNS,
 )

@@ -51,6 +51,21 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> Order:
     )
 
 
+COLUMNS = (
+    "posting_number",
+    "order_date",
+    "buyer_id",
+    "buyer_phone",
+    "buyer_name",
+    "delivery_type",
+    "pickup_point",
+    "line_no",
+    "offer_id",
+    "qty",
+    "price",
+    "status",
+)
+
 SOURCE = Source(
     name="marketplace",
     file_stem="marketplace_orders",
@@ -59,4 +74,5 @@ SOURCE = Source(
     group_by=("posting_number",),
     line_fields=("line_no", "offer_id", "qty", "price", "status"),
     delimiter=";",
+    columns=COLUMNS,
 )

@@ -26,7 +26,7 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> Member:
         f.text(part, required=False, max_len=100)
         for part in ("last_name", "first_name", "middle_name")
     ]
-    birth_date = f.day("birth_date")
+    birth_date = f.day("birth_date", past=True)
     gender = f.choice("gender", ("F", "M"), required=False)
     phone = f.ident("phone", "phone")
     email = f.ident("email", "email")
@@ -75,10 +75,44 @@ def _account(f: Fields, catalog: Catalog, card: str, in_store: bool) -> Registry
         or 0,
         level=level,
         level_since=f.aware("level_since", required=False),
-        points_expire_at=f.aware("points_expire_at", required=False),
+        points_expire_at=f.aware("points_expire_at", required=False, future=True),
         channel=f.choice("channel", ENROL_CHANNELS, required=False)
         or ("till" if in_store else "registry"),
     )
 
 
-SOURCE = Source(name="members", file_stem="loyalty_members", stage=STAGE_MEMBERS, validate=validate)
+COLUMNS = (
+    "card_no",
+    "issued_at",
+    "store_code",
+    "last_name",
+    "first_name",
+    "middle_name",
+    "birth_date",
+    "gender",
+    "phone",
+    "email",
+    "city",
+    "consent_email",
+    "consent_sms",
+    "consent_push",
+    "consent_at",
+)
+OPTIONAL_COLUMNS = (
+    "card_state",
+    "points_balance",
+    "period_spend_minor",
+    "level",
+    "level_since",
+    "points_expire_at",
+    "channel",
+)
+
+SOURCE = Source(
+    name="members",
+    file_stem="loyalty_members",
+    stage=STAGE_MEMBERS,
+    validate=validate,
+    columns=COLUMNS,
+    optional_columns=OPTIONAL_COLUMNS,
+)

@@ -34,4 +34,15 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> Event:
     )
 
 
-SOURCE = Source(name="messages", file_stem="messages", stage=STAGE_EVENTS, validate=validate)
+COLUMNS = (
+    "message_id",
+    "channel",
+    "address",
+    "campaign",
+    "event",
+    "at",
+)
+
+SOURCE = Source(
+    name="messages", file_stem="messages", stage=STAGE_EVENTS, validate=validate, columns=COLUMNS
+)

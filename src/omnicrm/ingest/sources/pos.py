@@ -117,6 +117,30 @@ def _original(item: Fields, own_key: str) -> tuple[str, int]:
     return ref or "", line_no or 0
 
 
+COLUMNS = (
+    "store_code",
+    "terminal_id",
+    "receipt_no",
+    "op",
+    "ts_local",
+    "card_no",
+    "payments",
+    "line_no",
+    "sku",
+    "qty",
+    "price_minor",
+    "discount_minor",
+    "amount_minor",
+    "orig_receipt_no",
+    "orig_line_no",
+)
+OPTIONAL_COLUMNS = (
+    "delivery_type",
+    "delivery_address",
+    "delivery_pickup_point",
+    "delivery_cost_minor",
+)
+
 SOURCE = Source(
     name=SOURCE_NAME,
     file_stem="pos_receipts",
@@ -133,4 +157,6 @@ SOURCE = Source(
         "orig_receipt_no",
         "orig_line_no",
     ),
+    columns=COLUMNS,
+    optional_columns=OPTIONAL_COLUMNS,
 )

@@ -25,4 +25,15 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> ProductRecord:
     return ProductRecord(sku, name, parts, brand, price, currency)  # type: ignore[arg-type]
 
 
-SOURCE = Source(name="products", file_stem="products", stage=STAGE_REFERENCE, validate=validate)
+COLUMNS = (
+    "sku",
+    "name",
+    "category_path",
+    "brand",
+    "price_minor",
+    "currency",
+)
+
+SOURCE = Source(
+    name="products", file_stem="products", stage=STAGE_REFERENCE, validate=validate, columns=COLUMNS
+)

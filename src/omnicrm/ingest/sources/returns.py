@@ -43,6 +43,17 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> Return:
     )
 
 
+COLUMNS = (
+    "return_id",
+    "order_ref",
+    "line_no",
+    "qty",
+    "amount_minor",
+    "reason",
+    "returned_at",
+    "store_code",
+)
+
 SOURCE = Source(
     name="returns",
     file_stem="returns",
@@ -50,4 +61,5 @@ SOURCE = Source(
     validate=validate,
     group_by=("return_id",),
     line_fields=("line_no", "qty", "amount_minor", "reason"),
+    columns=COLUMNS,
 )

@@ -30,4 +30,16 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> StoreRecord:
     return StoreRecord(code, name, city, region, timezone, kind, opened_on)  # type: ignore[arg-type]
 
 
-SOURCE = Source(name="stores", file_stem="stores", stage=STAGE_REFERENCE, validate=validate)
+COLUMNS = (
+    "store_code",
+    "name",
+    "city",
+    "region",
+    "timezone",
+    "kind",
+    "opened_on",
+)
+
+SOURCE = Source(
+    name="stores", file_stem="stores", stage=STAGE_REFERENCE, validate=validate, columns=COLUMNS
+)

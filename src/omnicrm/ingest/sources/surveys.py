@@ -36,4 +36,22 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> Event:
     )
 
 
-SOURCE = Source(name="surveys", file_stem="survey_answers", stage=STAGE_EVENTS, validate=validate)
+COLUMNS = (
+    "response_id",
+    "survey",
+    "channel",
+    "order_ref",
+    "phone",
+    "email",
+    "score",
+    "comment",
+    "answered_at",
+)
+
+SOURCE = Source(
+    name="surveys",
+    file_stem="survey_answers",
+    stage=STAGE_EVENTS,
+    validate=validate,
+    columns=COLUMNS,
+)

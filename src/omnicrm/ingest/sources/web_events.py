@@ -37,4 +37,24 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> Event:
     )
 
 
-SOURCE = Source(name="web_events", file_stem="web_events", stage=STAGE_EVENTS, validate=validate)
+COLUMNS = (
+    "event_id",
+    "ts",
+    "cookie",
+    "type",
+    "url",
+    "sku",
+    "query",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "email",
+)
+
+SOURCE = Source(
+    name="web_events",
+    file_stem="web_events",
+    stage=STAGE_EVENTS,
+    validate=validate,
+    columns=COLUMNS,
+)

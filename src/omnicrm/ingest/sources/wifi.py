@@ -31,4 +31,14 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> Event:
     )
 
 
-SOURCE = Source(name="wifi", file_stem="wifi_sightings", stage=STAGE_EVENTS, validate=validate)
+COLUMNS = (
+    "store_code",
+    "mac_hash",
+    "first_seen",
+    "last_seen",
+    "rssi",
+)
+
+SOURCE = Source(
+    name="wifi", file_stem="wifi_sightings", stage=STAGE_EVENTS, validate=validate, columns=COLUMNS
+)
