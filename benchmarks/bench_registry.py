@@ -51,9 +51,15 @@ def write_registry(path: Path, members: int, seed: int = 7) -> None:
             "store_code": strings([""] * members),
             "last_name": strings(np.array(LAST)[rng.integers(0, len(LAST), members)]),
             "first_name": strings(np.array(FIRST)[rng.integers(0, len(FIRST), members)]),
+            "middle_name": strings([""] * members),
+            "birth_date": strings([""] * members),
+            "gender": strings([""] * members),
             "phone": strings([f"+79{i:09d}" for i in n]),
-            "email": strings([f"m{i}@example.net" for i in n]),
+            "email": strings([f"m{i}@mail.ru" for i in n]),
+            "city": strings(["Москва"] * members),
+            "consent_email": strings([""] * members),
             "consent_sms": strings(np.where(rng.random(members) < 0.6, "1", "0")),
+            "consent_push": strings([""] * members),
             "consent_at": strings(["2023-05-01T10:01:00+03:00"] * members),
             "card_state": strings(
                 np.array(["active", "accrual_only", "blocked"])[
