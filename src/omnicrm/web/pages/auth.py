@@ -51,7 +51,7 @@ def login(request: Request, form: CheckedForm, engine: EngineDep) -> Response:
             user = sign_in(session, username, password, now)
             if user is not None:
                 audit.record(session, user.id, "sign_in", f"user:{user.username}", now)
-                sessions.start(request, user)
+                sessions.start(request, session, user, now)
                 return _see_other(target)
         errors.add("password", "Wrong username or password, or the account is locked")
     return render(
@@ -60,8 +60,9 @@ def login(request: Request, form: CheckedForm, engine: EngineDep) -> Response:
 
 
 @router.post("/logout")
-def logout(request: Request, _: CheckedForm) -> Response:
-    sessions.end(request)
+def logout(request: Request, _: CheckedForm, engine: EngineDep) -> Response:
+    with unit_of_work(engine) as session:
+        sessions.end(request, session, utcnow())
     return _see_other("/login")
 
 
