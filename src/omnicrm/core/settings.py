@@ -20,6 +20,10 @@ class Settings(BaseSettings):
 
     default_currency: str = "RUB"
 
+    production: bool = False
+    """Refuse to start with a default or per-process random secret, and send the workstation's
+    cookie over HTTPS only (see ``omnicrm.web.config.check_production``)."""
+
     cart_abandon_after_minutes: int = Field(default=24 * 60, gt=0)
     """A cart with no add or remove for this long is abandoned (closed; an order closes it too).
     A day, so a cart started online one evening is still open at the till the next day."""
