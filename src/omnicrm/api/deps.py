@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from omnicrm.access.keys import Caller, authenticate
 from omnicrm.core.clock import utcnow
+from omnicrm.core.errors import Forbidden
 from omnicrm.store.db import read_session
 
 
@@ -59,3 +60,23 @@ def scope_checker(scope_of: Callable[..., str]) -> Callable[..., Caller]:
 def requires(scope: str) -> Any:
     """A route dependency admitting only callers whose key has ``scope``."""
     return Depends(scope_checker(lambda **_: scope))
+
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def requires_by_method(read: str, write: str | None) -> Any:
+    """A router dependency: reads need ``read``, anything that may change state (POST, PUT,
+    PATCH, DELETE) needs ``write`` (no ``write``: such routes are refused), so a read-only key
+    never changes anything, whatever routes the router gains later."""
+
+    def check(request: Request, caller: CallerDep) -> Caller:
+        if request.method in READ_METHODS:
+            caller.require(read)
+        elif write is None:
+            raise Forbidden(f"key {caller.name!r}: no scope allows {request.method} here")
+        else:
+            caller.require(write)
+        return caller
+
+    return Depends(check)
