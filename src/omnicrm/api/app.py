@@ -4,9 +4,11 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from omnicrm import __version__, web
+from omnicrm.access.ratelimit import RateLimits
 from omnicrm.analytics.router import router as analytics_router
 from omnicrm.api import docs, errors
 from omnicrm.api.deps import requires_by_method
+from omnicrm.core.settings import get_settings
 from omnicrm.customers.journeys_router import router as journeys_router
 from omnicrm.customers.router import router as customers_router
 from omnicrm.identity.router import router as identity_router
@@ -41,6 +43,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.engine = engine or get_engine()
+    app.state.rate_limits = RateLimits.from_settings(get_settings())
     errors.install(app)
     docs.install(app)
     for router, scopes in ROUTERS:

@@ -80,3 +80,13 @@ def requires_by_method(read: str, write: str | None) -> Any:
         return caller
 
     return Depends(check)
+
+
+def rate_limited(limit: str, what: str) -> Any:
+    """A route dependency taking a token of the app's limit ``limit`` for the caller's key."""
+
+    def check(request: Request, caller: CallerDep) -> None:
+        limiter = getattr(request.app.state.rate_limits, limit)
+        limiter.check(caller.name, what)
+
+    return Depends(check)
