@@ -1,5 +1,6 @@
 """Sign-ins end on the server (S3): a copy of the cookie taken before sign-out, a password reset
-or a role change opens nothing afterwards, on SQLite and PostgreSQL."""
+or a role change opens nothing afterwards; sign-in attempts are rate-limited per address. On
+SQLite and PostgreSQL."""
 
 from datetime import UTC, datetime
 
@@ -8,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from web_store import client_for, csrf_of, post, signed_in
 
+from omnicrm.access.ratelimit import Limiter, Rate, RateLimits
 from omnicrm.store.db import unit_of_work
 from omnicrm.web.staff import NewUser, create_user
 
@@ -82,3 +84,22 @@ def test_saving_access_unchanged_keeps_the_sign_in(engine: Engine, staff: dict) 
     form = {"role": "administrator", "active": "on", "csrf_token": token}
     assert boss.post(f"{page}/access", data=form).status_code == 303
     assert copy.get("/admin/keys").status_code == 200
+
+
+def test_the_n_plus_first_sign_in_attempt_from_one_address_is_429(
+    engine: Engine, staff: dict
+) -> None:
+    client = client_for(engine)
+    client.app.state.rate_limits = RateLimits(
+        sms_code_per_key=Limiter(Rate(burst=1, per_minute=1)),
+        sign_in_per_address=Limiter(Rate(burst=3, per_minute=2)),
+    )
+    token = csrf_of(client.get("/login").text)
+    form = {"username": "boss", "password": "wrong-password", "csrf_token": token}
+    for _ in range(3):
+        assert client.post("/login", data=form).status_code == 400
+    limited = client.post("/login", data={**form, "password": PASSWORD})
+    assert limited.status_code == 429
+    assert 0 < int(limited.headers["retry-after"]) <= 30
+    assert 'id="password-error"' in limited.text
+    assert client.get("/admin/keys").status_code == 303  # the right password did not sign in
