@@ -7,7 +7,7 @@ from omnicrm import __version__, web
 from omnicrm.access.ratelimit import RateLimits
 from omnicrm.analytics.router import router as analytics_router
 from omnicrm.api import docs, errors
-from omnicrm.api.deps import requires_by_method
+from omnicrm.api.deps import AUDITED_READ, requires_by_method
 from omnicrm.core.settings import get_settings
 from omnicrm.customers.journeys_router import router as journeys_router
 from omnicrm.customers.router import router as customers_router
@@ -48,6 +48,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     docs.install(app)
     for router, scopes in ROUTERS:
         guards = [requires_by_method(*scopes)] if scopes else []
+        if router is customers_router:  # personal data: every read by a key is audited
+            guards.append(AUDITED_READ)
         app.include_router(router, prefix=API_PREFIX, dependencies=guards)
     web.install(app)
 

@@ -8,10 +8,11 @@ from fastapi import Depends, Header, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from omnicrm.access.audit import read_of, record_key_read
 from omnicrm.access.keys import Caller, authenticate
 from omnicrm.core.clock import utcnow
 from omnicrm.core.errors import Forbidden
-from omnicrm.store.db import read_session
+from omnicrm.store.db import read_session, unit_of_work
 
 
 def get_engine(request: Request) -> Engine:
@@ -90,3 +91,18 @@ def rate_limited(limit: str, what: str) -> Any:
         limiter.check(caller.name, what)
 
     return Depends(check)
+
+
+def _audit_key_read(
+    request: Request, caller: CallerDep, engine: EngineDep, now: NowDep
+) -> Iterator[None]:
+    yield  # a failed read (404, 422) read nothing: only an answered one is recorded
+    route = request.scope.get("route")
+    action, subject = read_of(request.path_params, getattr(route, "path", request.url.path))
+    with unit_of_work(engine) as session:
+        record_key_read(session, caller.key_id, action, subject, now)
+
+
+AUDITED_READ = Depends(_audit_key_read, scope="function")
+"""A router dependency recording each answered read of personal data with the key that made it,
+before the answer leaves."""
