@@ -74,8 +74,10 @@ def serve(
     """Run the API (and docs at /docs)."""
     import uvicorn
 
+    from omnicrm.api.access_log import hide_query_strings
     from omnicrm.api.app import create_app
 
+    hide_query_strings()
     uvicorn.run(create_app(migrated_engine(db)), host=host, port=port)
 
 

@@ -57,8 +57,9 @@ def test_sessions_end_when_a_user_is_deactivated_or_their_password_reset(
     with unit_of_work(engine) as s:
         ids = dict(s.execute(select(StaffUser.username, StaffUser.id)).all())
         admin = ids["administrator"]
-        change_access(s, ids["analyst"], role="analyst", active=False, acting_id=admin)
-        reset_password(s, ids["marketer"], "another-password-2")
+        now = datetime.now(UTC)
+        change_access(s, ids["analyst"], role="analyst", active=False, acting_id=admin, now=now)
+        reset_password(s, ids["marketer"], "another-password-2", now)
     assert analyst.get("/customers").status_code == 303
     assert marketer.get("/customers").status_code == 303
     with unit_of_work(fresh_store.engine) as s:

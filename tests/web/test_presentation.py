@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from omnicrm.core.masking import mask_email, mask_phone, shown
 from omnicrm.web import formatting, i18n
-from omnicrm.web.masking import mask_email, mask_phone, shown
 
 WEB = Path(i18n.__file__).parent
 NBSP = "\u00a0"

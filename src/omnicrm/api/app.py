@@ -4,9 +4,11 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from omnicrm import __version__, web
+from omnicrm.access.ratelimit import RateLimits
 from omnicrm.analytics.router import router as analytics_router
 from omnicrm.api import docs, errors
-from omnicrm.api.deps import requires
+from omnicrm.api.deps import AUDITED_READ, requires_by_method
+from omnicrm.core.settings import get_settings
 from omnicrm.customers.journeys_router import router as journeys_router
 from omnicrm.customers.router import router as customers_router
 from omnicrm.identity.router import router as identity_router
@@ -18,17 +20,18 @@ from omnicrm.store.db import get_engine
 
 API_PREFIX = "/api/v1"
 
-# Each router with the scope a system's key needs for it. Ingest and loyalty check finer scopes
-# per source and per till operation themselves.
+# Each router with the scopes a system's key needs to read (GET) and to change anything (POST,
+# PUT, PATCH, DELETE; None: nothing to change there). Ingest and loyalty check finer scopes per
+# source and per till or member operation themselves.
 ROUTERS = (
-    (analytics_router, "analytics:read"),
-    (customers_router, "customers:read"),
-    (identity_router, "identity:manage"),
+    (analytics_router, ("analytics:read", "analytics:write")),
+    (customers_router, ("customers:read", None)),
+    (identity_router, ("identity:manage", "identity:manage")),
     (ingest_router, None),
-    (journeys_router, "customers:read"),
+    (journeys_router, ("customers:read", None)),
     (loyalty_router, None),
-    (privacy_router, "privacy:manage"),
-    (promotions_router, "promotions:manage"),
+    (privacy_router, ("privacy:manage", "privacy:manage")),
+    (promotions_router, ("promotions:manage", "promotions:manage")),
 )
 
 
@@ -42,10 +45,13 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.engine = engine or get_engine()
+    app.state.rate_limits = RateLimits.from_settings(get_settings())
     errors.install(app)
     docs.install(app)
-    for router, scope in ROUTERS:
-        guards = [requires(scope)] if scope else []
+    for router, scopes in ROUTERS:
+        guards = [requires_by_method(*scopes)] if scopes else []
+        if router is customers_router:  # personal data: every read by a key is audited
+            guards.append(AUDITED_READ)
         app.include_router(router, prefix=API_PREFIX, dependencies=guards)
     web.install(app)
 

@@ -8,9 +8,11 @@ from fastapi import Depends, Header, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from omnicrm.access.audit import read_of, record_key_read
 from omnicrm.access.keys import Caller, authenticate
 from omnicrm.core.clock import utcnow
-from omnicrm.store.db import read_session
+from omnicrm.core.errors import Forbidden
+from omnicrm.store.db import read_session, unit_of_work
 
 
 def get_engine(request: Request) -> Engine:
@@ -59,3 +61,48 @@ def scope_checker(scope_of: Callable[..., str]) -> Callable[..., Caller]:
 def requires(scope: str) -> Any:
     """A route dependency admitting only callers whose key has ``scope``."""
     return Depends(scope_checker(lambda **_: scope))
+
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def requires_by_method(read: str, write: str | None) -> Any:
+    """A router dependency: reads need ``read``, anything that may change state (POST, PUT,
+    PATCH, DELETE) needs ``write`` (no ``write``: such routes are refused), so a read-only key
+    never changes anything, whatever routes the router gains later."""
+
+    def check(request: Request, caller: CallerDep) -> Caller:
+        if request.method in READ_METHODS:
+            caller.require(read)
+        elif write is None:
+            raise Forbidden(f"key {caller.name!r}: no scope allows {request.method} here")
+        else:
+            caller.require(write)
+        return caller
+
+    return Depends(check)
+
+
+def rate_limited(limit: str, what: str) -> Any:
+    """A route dependency taking a token of the app's limit ``limit`` for the caller's key."""
+
+    def check(request: Request, caller: CallerDep) -> None:
+        limiter = getattr(request.app.state.rate_limits, limit)
+        limiter.check(caller.name, what)
+
+    return Depends(check)
+
+
+def _audit_key_read(
+    request: Request, caller: CallerDep, engine: EngineDep, now: NowDep
+) -> Iterator[None]:
+    yield  # a failed read (404, 422) read nothing: only an answered one is recorded
+    route = request.scope.get("route")
+    action, subject = read_of(request.path_params, getattr(route, "path", request.url.path))
+    with unit_of_work(engine) as session:
+        record_key_read(session, caller.key_id, action, subject, now)
+
+
+AUDITED_READ = Depends(_audit_key_read, scope="function")
+"""A router dependency recording each answered read of personal data with the key that made it,
+before the answer leaves."""

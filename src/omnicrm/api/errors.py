@@ -5,7 +5,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from omnicrm.core.errors import OmnicrmError
+from omnicrm.core.errors import OmnicrmError, TooManyRequests
 
 
 def error_body(code: str, message: str, details: list[dict] | None = None) -> dict:
@@ -24,7 +24,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(OmnicrmError)
     async def _domain(_: Request, exc: OmnicrmError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status)
+        headers = (
+            {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+        )
+        return JSONResponse(
+            error_body(exc.code, exc.message, exc.details), status_code=exc.status, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

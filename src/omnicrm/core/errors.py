@@ -35,6 +35,18 @@ class Forbidden(OmnicrmError):
     code = "forbidden"
 
 
+class TooManyRequests(OmnicrmError):
+    """A rate limit was reached; ``retry_after`` seconds until the next request may succeed
+    (sent as the ``Retry-After`` header)."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        self.retry_after = max(retry_after, 1)
+        super().__init__(f"{message} (retry after {self.retry_after} s)")
+
+
 @dataclass(frozen=True, slots=True)
 class FieldError:
     """One problem with one field of one input record."""

@@ -25,6 +25,20 @@ class Settings(BaseSettings):
     systems drift); a receipt or event later than that is rejected with its row. Birth dates
     may not be in the future at all."""
 
+    production: bool = False
+    """Refuse to start with a default or per-process random secret, and send the workstation's
+    cookie over HTTPS only (see ``omnicrm.web.config.check_production``)."""
+
+    sms_codes_per_key_burst: int = Field(default=20, ge=1)
+    sms_codes_per_key_per_minute: float = Field(default=20, gt=0)
+    """SMS codes one API key may request: a burst, then so many a minute (in-process bucket;
+    each phone is also limited in the database: one a minute, five an hour)."""
+
+    sign_ins_per_address_burst: int = Field(default=10, ge=1)
+    sign_ins_per_address_per_minute: float = Field(default=10, gt=0)
+    """Sign-in attempts from one client address (in-process bucket; a user is also locked
+    after repeated failures)."""
+
     cart_abandon_after_minutes: int = Field(default=24 * 60, gt=0)
     """A cart with no add or remove for this long is abandoned (closed; an order closes it too).
     A day, so a cart started online one evening is still open at the till the next day."""

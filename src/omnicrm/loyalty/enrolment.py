@@ -7,6 +7,8 @@ shopper known from any channel keeps one profile; only when nobody matches is a 
 
 import hashlib
 import hmac
+import logging
+import math
 import secrets
 import uuid
 from collections.abc import Callable
@@ -16,7 +18,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from omnicrm.core.errors import Conflict, FieldError, InvalidRecord, OmnicrmError
+from omnicrm.core.errors import Conflict, FieldError, InvalidRecord, TooManyRequests
+from omnicrm.core.masking import mask_phone
 from omnicrm.identity.incremental import find_profile
 from omnicrm.identity.normalize import normalize
 from omnicrm.loyalty import repository
@@ -29,16 +32,22 @@ from omnicrm.store.schema.loyalty import LoyaltyAccount, LoyaltySmsCode
 CODE_TTL = timedelta(minutes=5)
 RESEND_AFTER = timedelta(seconds=60)
 MAX_PER_HOUR = 5
+HOUR = timedelta(hours=1)
 MAX_ATTEMPTS = 5
 VERIFIED_CHANNELS = frozenset({"web", "sms", "wifi", "messenger", "social"})
 """Channels where nobody saw the customer: a phone given there must be verified by code."""
 
 SmsSender = Callable[[str, str], None]
+"""The SMS gateway: ``send(phone, code)``; the app's is ``app.state.sms_sender``."""
+
+log = logging.getLogger(__name__)
 
 
-class TooManyRequests(OmnicrmError):
-    status = 429
-    code = "rate_limited"
+def log_sms_code(phone: str, code: str) -> None:
+    """The gateway when none is configured: the log says a code was asked for, masked (never the
+    code, only the tail of the phone: the log is read by more people than the customer file)."""
+    masked = "*" * len(code)
+    log.info("SMS code %s for %s not sent: no gateway configured", masked, mask_phone(phone))
 
 
 def _digest(phone: str, code: str) -> str:
@@ -55,15 +64,21 @@ def _phone(raw: str, field: str = "phone") -> str:
 def request_sms_code(
     session: Session, raw_phone: str, now: datetime, send: SmsSender
 ) -> SmsCodeOut:
-    """Send a 6-digit code to the phone; at most one a minute and five an hour per phone."""
+    """Send a 6-digit code to the phone through the gateway ``send``; at most one a minute and
+    five an hour per phone (kept in the database, so every server process counts them)."""
     phone = _phone(raw_phone)
-    recent = session.execute(
-        select(func.count(), func.max(LoyaltySmsCode.created_at)).where(
-            LoyaltySmsCode.phone == phone, LoyaltySmsCode.created_at > now - timedelta(hours=1)
-        )
+    count, first, last = session.execute(
+        select(
+            func.count(), func.min(LoyaltySmsCode.created_at), func.max(LoyaltySmsCode.created_at)
+        ).where(LoyaltySmsCode.phone == phone, LoyaltySmsCode.created_at > now - HOUR)
     ).one()
-    if recent[0] >= MAX_PER_HOUR or (recent[1] is not None and recent[1] > now - RESEND_AFTER):
-        raise TooManyRequests("too many codes requested for this phone; try again later")
+    free_at = max(
+        first + HOUR if count >= MAX_PER_HOUR else now,
+        last + RESEND_AFTER if last is not None else now,
+    )
+    if free_at > now:
+        wait = math.ceil((free_at - now).total_seconds())
+        raise TooManyRequests("too many codes requested for this phone", retry_after=wait)
     code = f"{secrets.randbelow(1_000_000):06d}"
     session.add(
         LoyaltySmsCode(

@@ -47,9 +47,17 @@ class LevelChange:
 
 
 def decide(
-    levels: Levels, current: str | None, since: datetime | None, spend: int, now: datetime
+    levels: Levels,
+    current: str | None,
+    since: datetime | None,
+    spend: int,
+    now: datetime,
+    earning_spend: int | None = None,
 ) -> LevelChange | None:
-    """The change due now, or None. Upgrades are immediate; a downgrade waits out the hold."""
+    """The change due now, or None. Upgrades are immediate; a downgrade waits out the hold,
+    unless the level was never really earned: ``earning_spend`` (the net spend of the window that
+    reached the level, returns of its purchases taken off; given after such a return) no longer
+    reaches the level's threshold, and the level is revoked at once."""
     target = qualify(levels, spend)
     if target.code == current:
         return None
@@ -58,10 +66,18 @@ def decide(
         return LevelChange(
             target.code, f"upgrade: {metric} reaches {target.threshold_minor / 100:.2f}"
         )
+    held = rank(levels, current)
+    if held >= 0 and earning_spend is not None:
+        threshold = levels.tiers[held].threshold_minor
+        if earning_spend < threshold:
+            return LevelChange(
+                target.code,
+                f"revoked: returns leave {earning_spend / 100:.2f} of the spend that reached "
+                f"{current} ({threshold / 100:.2f}); {metric}",
+            )
     policy = levels.downgrade
     if (
-        current is not None
-        and rank(levels, current) >= 0
+        held >= 0
         and policy.policy == "hold"
         and since is not None
         and now < since + timedelta(days=policy.hold_days)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from omnicrm.core.clock import utcnow
 from omnicrm.core.errors import NotFound
@@ -243,6 +243,23 @@ def qualifying_spend(session: Session, account_id: int, since: datetime | None) 
     )
     if since is not None:
         query = query.where(LoyaltyOperation.occurred_at >= since)
+    return int(session.scalar(query) or 0)
+
+
+def earning_spend(
+    session: Session, account_id: int, since: datetime | None, until: datetime
+) -> int:
+    """Net spend of the purchases made in [since, until], their returns and cancels taken off
+    whenever those happened (an undo counts at the time of the purchase it undoes)."""
+    original = aliased(LoyaltyOperation)
+    bought_at = func.coalesce(original.occurred_at, LoyaltyOperation.occurred_at)
+    query = (
+        select(func.coalesce(func.sum(LoyaltyOperation.net_minor), 0))
+        .outerjoin(original, original.id == LoyaltyOperation.original_id)
+        .where(LoyaltyOperation.account_id == account_id, bought_at <= until)
+    )
+    if since is not None:
+        query = query.where(bought_at >= since)
     return int(session.scalar(query) or 0)
 
 

@@ -3,7 +3,6 @@
 with ``till:*`` may do all) and member/program operations under ``/loyalty``. Routes only
 translate HTTP to a use case and back."""
 
-import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from omnicrm.access.keys import Caller, authenticate
-from omnicrm.api.deps import CallerDep, EngineDep, ReadSessionDep
+from omnicrm.api.deps import CallerDep, EngineDep, ReadSessionDep, rate_limited
 from omnicrm.core.clock import utcnow
 from omnicrm.loyalty import (
     enrolment,
@@ -57,8 +56,6 @@ from omnicrm.loyalty.schemas import (
 )
 from omnicrm.store.db import unit_of_work
 
-log = logging.getLogger(__name__)
-
 
 def needs(scope: str) -> Any:
     async def check(caller: CallerDep) -> Caller:  # no I/O: no trip to the thread pool
@@ -74,9 +71,8 @@ def _partner_scope(caller: Caller, partner: str | None) -> None:
 
 
 def sms_sender(request: Request) -> enrolment.SmsSender:
-    """The SMS gateway (``app.state.sms_sender``); by default codes go to the log."""
-    sender = getattr(request.app.state, "sms_sender", None)
-    return sender or (lambda phone, code: log.info("SMS code for %s: %s", phone, code))
+    """The SMS gateway (``app.state.sms_sender``); without one the log says a code went out."""
+    return getattr(request.app.state, "sms_sender", None) or enrolment.log_sms_code
 
 
 async def current_time(request: Request) -> datetime:
@@ -223,6 +219,7 @@ def request_sms_code(
     body: SmsCodeRequest,
     request: Request,
     _: Caller = needs("loyalty:enrol"),
+    __: None = rate_limited("sms_code_per_key", "SMS codes requested with this key"),
 ) -> SmsCodeOut:
     with unit_of_work(engine) as session:
         return enrolment.request_sms_code(session, body.phone, now, sms_sender(request))

@@ -7,8 +7,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from omnicrm.web import errors
-from omnicrm.web.config import get_web_settings
+from omnicrm.core.settings import get_settings
+from omnicrm.web import errors, headers
+from omnicrm.web.config import check_production, get_web_settings
 from omnicrm.web.pages import (
     admin,
     analytics,
@@ -35,15 +36,18 @@ ROUTERS = (
 
 
 def install(app: FastAPI) -> None:
-    """Mount the pages, their static files and the session cookie on ``app``."""
-    settings = get_web_settings()
+    """Mount the pages, their static files and the session cookie on ``app``; in production,
+    refuse to start with an unsafe session secret."""
+    settings, production = get_web_settings(), get_settings().production
+    check_production(settings, production)
+    app.add_middleware(headers.SecurityHeaders)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.session_secret,
         session_cookie="omnicrm_session",
         max_age=settings.session_hours * 3600,
         same_site="lax",
-        https_only=settings.secure_cookies,
+        https_only=settings.secure_cookies or production,
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in ROUTERS:

@@ -2,7 +2,7 @@
 
 Without ``OMNICRM_WEB_SESSION_SECRET`` a random secret is made per process: fine for the demo and
 for tests, but sign-ins then end when the server restarts and cannot be shared between workers,
-so production sets it.
+so production sets it (``OMNICRM_PRODUCTION=1`` refuses to start without it).
 """
 
 import secrets
@@ -20,7 +20,7 @@ class WebSettings(BaseSettings):
     session_hours: int = Field(8, ge=1, le=24 * 7)
     """A sign-in lasts one working shift by default."""
     secure_cookies: bool = False
-    """Send the session cookie over HTTPS only (set behind TLS)."""
+    """Send the session cookie over HTTPS only (set behind TLS; always on in production)."""
     timezone: str = "Europe/Moscow"
     default_lang: str = "ru"
     max_failed_logins: int = 5
@@ -29,6 +29,27 @@ class WebSettings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+MIN_DISTINCT_CHARACTERS = 16
+"""A placeholder such as ``change-me-change-me-...`` has a handful; a random secret has dozens."""
+
+
+def check_production(settings: WebSettings, production: bool) -> None:
+    """In production the session secret must be set explicitly and look random: a per-process
+    random one signs everybody out on restart, a placeholder lets anyone forge a cookie. Raised
+    at start-up, so the server never runs with either."""
+    if not production:
+        return
+    secret = settings.session_secret
+    if (
+        "session_secret" not in settings.model_fields_set
+        or len(set(secret)) < MIN_DISTINCT_CHARACTERS
+    ):
+        raise RuntimeError(
+            "OMNICRM_PRODUCTION is set: set OMNICRM_WEB_SESSION_SECRET to a long random value "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
 
 
 @lru_cache

@@ -3,7 +3,7 @@ identifiers (masked for roles without contact access), which compared fields agr
 
 from dataclasses import dataclass
 
-from omnicrm.web.masking import shown
+from omnicrm.core.masking import shown
 
 
 @dataclass(frozen=True, slots=True)

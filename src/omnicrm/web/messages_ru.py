@@ -25,6 +25,9 @@ RU: dict[str, str] = {
     "Wrong username or password, or the account is locked": (
         "Неверный логин или пароль, либо учётная запись заблокирована"
     ),
+    "Too many sign-in attempts from this address: wait a minute and try again": (
+        "Слишком много попыток входа с этого адреса: подождите минуту и попробуйте снова"
+    ),
     "Your role does not give access to this page": "Ваша роль не даёт доступа к этой странице",
     "The form has expired. Go back, reload the page and retry": (
         "Форма устарела. Вернитесь, обновите страницу и повторите"

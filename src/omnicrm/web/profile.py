@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from omnicrm.core.masking import shown
 from omnicrm.customers import carts, journey, merges, orders, queries
 from omnicrm.customers.schemas import CartOut, CustomerDetail, JourneyPage, MergeOut, OrderPage
 from omnicrm.identity.aliases import alias_ids
@@ -17,7 +18,6 @@ from omnicrm.loyalty.programs import Program
 from omnicrm.loyalty.schemas import AccountOut, HistoryItem
 from omnicrm.store.schema.loyalty import LoyaltyAccount
 from omnicrm.web.evidence import EvidenceLine, evidence_lines
-from omnicrm.web.masking import shown
 
 ORDERS_PER_PAGE = 10
 JOURNEY_PER_PAGE = 40

@@ -1,6 +1,6 @@
 """Jinja2 pages: the layout gets the viewer, their menu, language, CSRF token and messages; filters
 format money, numbers and times for the viewer's language; every page carries headers that keep
-personal data out of caches and other sites' frames."""
+personal data out of caches and other sites' frames (with ``headers.SecurityHeaders``)."""
 
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,6 @@ HEADERS = {
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
         "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
     ),
-    "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }

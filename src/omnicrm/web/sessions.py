@@ -1,27 +1,31 @@
-"""The signed-cookie session of a signed-in person: who they are, their CSRF token, their language
-and one-shot messages for the next page.
+"""The signed-cookie session of a signed-in person: their sign-in's token, their CSRF token, their
+language and one-shot messages for the next page.
 
-The cookie holds ids only; the user row is read on every request, so a deactivated user, a changed
-role or a reset password takes effect at once.
+The token names a ``staff_sessions`` row, read with the user row on every request: signing out
+revokes it on the server, so a copy of the old cookie opens nothing; a new password, a new role or
+a deactivation revokes every sign-in of the user (``omnicrm.web.staff``).
 """
 
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from omnicrm.api.deps import ReadSessionDep
-from omnicrm.store.schema.staff import StaffUser
+from omnicrm.api.deps import NowDep, ReadSessionDep
+from omnicrm.store.schema.staff import StaffSession, StaffUser
 from omnicrm.web.config import get_web_settings
 from omnicrm.web.errors import FormExpired, PageDenied, SignInRequired
 from omnicrm.web.i18n import LANGUAGES
 from omnicrm.web.roles import Permission, allows
-from omnicrm.web.staff import session_stamp
+from omnicrm.web.staff import open_session, revoke_session, token_hash
 
-USER, STAMP, CSRF, LANG, FLASH = "uid", "stamp", "csrf", "lang", "flash"
+TOKEN, CSRF, LANG, FLASH = "sid", "csrf", "lang", "flash"
 CSRF_FIELD = "csrf_token"
 
 
@@ -56,17 +60,23 @@ def set_lang(request: Request, lang: str) -> None:
         request.session[LANG] = lang
 
 
-def start(request: Request, user: StaffUser) -> None:
-    """A fresh session for ``user`` (a new CSRF token; the language chosen before is kept)."""
-    lang = request.session.get(LANG)
-    request.session.clear()
-    request.session.update({USER: user.id, STAMP: session_stamp(user)})
-    if lang:
-        request.session[LANG] = lang
+def start(request: Request, session: Session, user: StaffUser, now: datetime) -> None:
+    """A fresh sign-in for ``user`` (a new token and CSRF token; the language chosen before is
+    kept), stored in ``session``'s transaction."""
+    _clear(request)
+    request.session[TOKEN] = open_session(session, user, now)
     csrf_token(request)
 
 
-def end(request: Request) -> None:
+def end(request: Request, session: Session, now: datetime) -> None:
+    """Sign out: the sign-in is revoked on the server, then the cookie is emptied."""
+    token = request.session.get(TOKEN)
+    if token:
+        revoke_session(session, token, now)
+    _clear(request)
+
+
+def _clear(request: Request) -> None:
     lang = request.session.get(LANG)
     request.session.clear()
     if lang:
@@ -82,11 +92,22 @@ def pop_flashes(request: Request) -> list[tuple[str, str, dict]]:
     return [tuple(item) for item in request.session.pop(FLASH, [])]
 
 
-def current_viewer(request: Request, session: ReadSessionDep) -> Viewer:
-    user_id = request.session.get(USER)
-    user = session.get(StaffUser, user_id) if user_id is not None else None
-    if user is None or not user.active or request.session.get(STAMP) != session_stamp(user):
-        end(request)
+def current_viewer(request: Request, session: ReadSessionDep, now: NowDep) -> Viewer:
+    token = request.session.get(TOKEN)
+    user = None
+    if isinstance(token, str):
+        user = session.scalar(
+            select(StaffUser)
+            .join(StaffSession, StaffSession.user_id == StaffUser.id)
+            .where(
+                StaffSession.token_hash == token_hash(token),
+                StaffSession.revoked_at.is_(None),
+                StaffSession.expires_at > now,
+                StaffUser.active.is_(True),
+            )
+        )
+    if user is None:
+        _clear(request)
         raise SignInRequired(request.url.path)
     return Viewer(id=user.id, username=user.username, full_name=user.full_name, role=user.role)
 

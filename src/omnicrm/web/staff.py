@@ -1,18 +1,20 @@
 """Staff users: create, sign in (with a lockout after repeated failures), change role or access,
-reset a password. Field problems are raised as ``InvalidRecord`` whose messages are catalogue ids,
-so a form can show each one beside its field, in the reader's language."""
+reset a password; and their sign-ins, which a new password, role or deactivation revoke. Field
+problems are raised as ``InvalidRecord`` whose messages are catalogue ids, so a form can show each
+one beside its field, in the reader's language."""
 
 import hashlib
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from omnicrm.core.errors import FieldError, InvalidRecord, NotFound
-from omnicrm.store.schema.staff import StaffUser
+from omnicrm.store.schema.staff import StaffSession, StaffUser
 from omnicrm.web.config import get_web_settings
 from omnicrm.web.passwords import hash_password, password_problem, verify_password
 from omnicrm.web.roles import Role
@@ -83,26 +85,30 @@ def list_users(session: Session) -> list[StaffUser]:
 
 
 def change_access(
-    session: Session, user_id: int, *, role: str, active: bool, acting_id: int
+    session: Session, user_id: int, *, role: str, active: bool, acting_id: int, now: datetime
 ) -> StaffUser:
-    """Set a user's role and whether they may sign in. Administrators cannot demote or lock out
-    themselves, so there is always someone left to manage users."""
+    """Set a user's role and whether they may sign in; a new role or a deactivation ends their
+    sign-ins. Administrators cannot demote or lock out themselves, so there is always someone
+    left to manage users."""
     user = get_user(session, user_id)
     errors = [e for e in (_role_problem(role),) if e]
     if user.id == acting_id and (role != Role.ADMINISTRATOR or not active):
         errors.append(FieldError("role", "You cannot remove your own administrator access"))
     _check(errors)
+    if role != user.role or not active:
+        revoke_sessions(session, user.id, now)
     user.role, user.active = role, active
     if active:
         user.failed_logins, user.locked_until = 0, None
     return user
 
 
-def reset_password(session: Session, user_id: int, password: str) -> StaffUser:
-    """A new password; sessions signed in with the old one end (see ``session_stamp``)."""
+def reset_password(session: Session, user_id: int, password: str, now: datetime) -> StaffUser:
+    """A new password; sessions signed in with the old one end."""
     user = get_user(session, user_id)
     if problem := password_problem(password):
         raise InvalidRecord([FieldError("password", problem)])
+    revoke_sessions(session, user.id, now)
     user.password_hash = hash_password(password)
     user.failed_logins, user.locked_until = 0, None
     return user
@@ -132,6 +138,36 @@ def _count_failure(user: StaffUser, now: datetime) -> None:
         user.failed_logins = 0
 
 
-def session_stamp(user: StaffUser) -> str:
-    """Changes when the password does: a session carrying an older stamp is over."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(session: Session, user: StaffUser, now: datetime) -> str:
+    """A new sign-in of ``user`` lasting one shift; returns the token for the cookie (only its
+    hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    hours = get_web_settings().session_hours
+    session.add(
+        StaffSession(
+            token_hash=token_hash(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    return token
+
+
+def revoke_session(session: Session, token: str, now: datetime) -> None:
+    _revoke(session, StaffSession.token_hash == token_hash(token), now)
+
+
+def revoke_sessions(session: Session, user_id: int, now: datetime) -> None:
+    """End every open sign-in of the user."""
+    _revoke(session, StaffSession.user_id == user_id, now)
+
+
+def _revoke(session: Session, which: ColumnElement[bool], now: datetime) -> None:
+    session.execute(
+        update(StaffSession).where(which, StaffSession.revoked_at.is_(None)).values(revoked_at=now)
+    )

@@ -1,7 +1,8 @@
 """Staff who sign in to the web workstation, and the audit of what they did with personal data.
 
 Only a salted scrypt hash of each password is stored (see ``omnicrm.web.passwords``). The audit
-only appends: who opened which customer's profile, who merged, unmerged or changed access (S2).
+only appends: who (a staff member or an API key) read which customer's data, who merged, unmerged
+or changed access (S2).
 """
 
 from datetime import datetime
@@ -31,15 +32,36 @@ class StaffUser(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class StaffSession(Base):
+    """One sign-in: the cookie carries its token, only a SHA-256 of which is stored. Signing out,
+    a new password, a new role or a deactivation sets ``revoked_at``, and the cookie opens
+    nothing from then on, even before it expires."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 class StaffAuditEntry(Base):
-    """One action of one staff member on a subject (``customer:42``, ``user:anna``, ``key:pos``)."""
+    """One action on a subject (``customer:42``, ``user:anna``, ``key:pos``) by a staff member
+    (``user_id``) or by a system through its API key (``key_id``): exactly one of the two."""
 
     __tablename__ = "staff_audit"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
     action: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
 
-    __table_args__ = (Index(None, "subject", "at"), Index(None, "user_id", "at"))
+    __table_args__ = (
+        Index(None, "subject", "at"),
+        Index(None, "user_id", "at"),
+        Index(None, "key_id", "at"),
+    )

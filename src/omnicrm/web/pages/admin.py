@@ -117,6 +117,7 @@ def change_access(
                 role=text(form, "role"),
                 active=form.get("active") == "on",
                 acting_id=viewer.id,
+                now=utcnow(),
             )
             subject = f"user:{changed.username}"
             audit.record(writing, viewer.id, "change_access", subject, utcnow())
@@ -136,7 +137,9 @@ def reset_password(
 ) -> Response:
     try:
         with unit_of_work(engine) as writing:
-            changed = staff.reset_password(writing, user_id, str(form.get("password", "")))
+            changed = staff.reset_password(
+                writing, user_id, str(form.get("password", "")), utcnow()
+            )
             subject = f"user:{changed.username}"
             audit.record(writing, viewer.id, "reset_password", subject, utcnow())
     except InvalidRecord as exc:

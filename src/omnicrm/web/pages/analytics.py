@@ -29,6 +29,7 @@ from omnicrm.analytics.segments import SEGMENTS
 from omnicrm.api.deps import EngineDep, ReadSessionDep
 from omnicrm.core.clock import utcnow
 from omnicrm.core.errors import NotFound
+from omnicrm.core.masking import shown
 from omnicrm.store.schema import Identifier
 from omnicrm.web import sessions
 from omnicrm.web.config import get_web_settings
@@ -39,7 +40,6 @@ from omnicrm.web.insights.filters import Option, PageFilters, read_filters
 from omnicrm.web.insights.tables import KPI_LOWER_IS_BETTER, kpi_value, table_of
 from omnicrm.web.insights.trends import Bucket, trends, trends_report
 from omnicrm.web.insights.views import BY_SLUG, GRAIN, SECTIONS, VIEWS, View
-from omnicrm.web.masking import shown
 from omnicrm.web.pages.forms import safe_next, text
 from omnicrm.web.rendering import render
 from omnicrm.web.roles import Permission

@@ -1,5 +1,6 @@
 """Signing in and out, the start page and the language switch."""
 
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -36,11 +37,19 @@ def login_form(request: Request, next: Annotated[str | None, Query()] = None) ->
     return render(request, "login.html", None, next=safe_next(next, "/"), errors=FormErrors())
 
 
+TOO_MANY = "Too many sign-in attempts from this address: wait a minute and try again"
+
+
 @router.post("/login")
 def login(request: Request, form: CheckedForm, engine: EngineDep) -> Response:
+    """Sign in; attempts from one client address are rate-limited (429 with ``Retry-After``)."""
     username, password = text(form, "username"), str(form.get("password", ""))
     target = safe_next(str(form.get("next", "")), "/")
     errors = FormErrors()
+    address = request.client.host if request.client else "unknown"
+    wait = request.app.state.rate_limits.sign_in_per_address.take(address)
+    if wait is not None:
+        errors.add("password", TOO_MANY)
     if not username:
         errors.add("username", "Enter your username")
     if not password:
@@ -51,17 +60,22 @@ def login(request: Request, form: CheckedForm, engine: EngineDep) -> Response:
             user = sign_in(session, username, password, now)
             if user is not None:
                 audit.record(session, user.id, "sign_in", f"user:{user.username}", now)
-                sessions.start(request, user)
+                sessions.start(request, session, user, now)
                 return _see_other(target)
         errors.add("password", "Wrong username or password, or the account is locked")
-    return render(
-        request, "login.html", None, status=400, next=target, errors=errors, username=username
+    status = 400 if wait is None else 429
+    page = render(
+        request, "login.html", None, status=status, next=target, errors=errors, username=username
     )
+    if wait is not None:
+        page.headers["Retry-After"] = str(math.ceil(wait))
+    return page
 
 
 @router.post("/logout")
-def logout(request: Request, _: CheckedForm) -> Response:
-    sessions.end(request)
+def logout(request: Request, _: CheckedForm, engine: EngineDep) -> Response:
+    with unit_of_work(engine) as session:
+        sessions.end(request, session, utcnow())
     return _see_other("/login")
 
 

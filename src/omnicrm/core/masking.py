@@ -1,6 +1,6 @@
-"""Masking of personal data for roles that do not need it: enough is left to confirm a value the
-customer says aloud (the last digits of a phone, the first letter and domain of an e-mail), not
-enough to contact them."""
+"""Masking of personal data for staff roles that do not need it and for the log: enough is left
+to confirm a value the customer says aloud (the last digits of a phone, the first letter and
+domain of an e-mail), not enough to contact them."""
 
 import re
 

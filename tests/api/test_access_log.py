@@ -1,0 +1,21 @@
+"""The access log never carries a query string (a search holds a phone or an e-mail)."""
+
+import logging
+
+import pytest
+
+from omnicrm.api.access_log import hide_query_strings
+
+
+def test_query_strings_are_cut_from_access_records(caplog: pytest.LogCaptureFixture) -> None:
+    hide_query_strings("test.access")
+    hide_query_strings("test.access")  # once only
+    logger = logging.getLogger("test.access")
+    assert len(logger.filters) == 1
+    with caplog.at_level(logging.INFO, logger="test.access"):
+        args = ("10.0.0.1:5", "GET", "/api/v1/customers?q=%2B79162206393", "1.1", 200)
+        logger.info('%s - "%s %s HTTP/%s" %d', *args)
+        logger.info('%s - "%s %s HTTP/%s" %d', "10.0.0.1:5", "GET", "/api/v1/health", "1.1", 200)
+    assert "79162206393" not in caplog.text
+    assert '"GET /api/v1/customers?… HTTP/1.1" 200' in caplog.text
+    assert '"GET /api/v1/health HTTP/1.1" 200' in caplog.text
