@@ -23,9 +23,11 @@ from omnicrm.analytics.schemas import RefreshOut, ReportOut
 from omnicrm.analytics.service import Analysis, report_analysis, run
 from omnicrm.analytics.snapshot import Snapshot, default_path
 from omnicrm.api.deps import EngineDep
+from omnicrm.api.responses import errors
+from omnicrm.core.bounds import PositiveCount, PositiveDays
 from omnicrm.core.errors import OmnicrmError
 
-router = APIRouter(prefix="/analytics", tags=["analytics"])
+router = APIRouter(prefix="/analytics", tags=["analytics"], responses=errors(400))
 
 Format = Literal["json", "csv", "xlsx"]
 
@@ -182,15 +184,15 @@ def report_names() -> list[str]:
     return list(REPORTS)
 
 
-@router.get("/reports/{name}", response_model=ReportOut)
+@router.get("/reports/{name}", response_model=ReportOut, responses=errors(404))
 def report(
     snapshot: SnapshotDep,
     query: QueryDep,
     name: str,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 100,
     fewest: bool = False,
-    min_receipts: Annotated[int, Query(ge=1)] = 1,
-    inactive_days: Annotated[int, Query(ge=1)] = 90,
+    min_receipts: PositiveCount = 1,
+    inactive_days: PositiveDays = 90,
     grain: Literal["week", "month"] = "month",
     profile: Literal["gender", "age_band", "level", "city"] = "gender",
     group: Literal["category", "brand", "sku"] = "category",

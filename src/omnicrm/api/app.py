@@ -7,6 +7,9 @@ from omnicrm import __version__, web
 from omnicrm.analytics.router import router as analytics_router
 from omnicrm.api import docs, errors
 from omnicrm.api.deps import requires
+from omnicrm.api.limits import RequestLimits
+from omnicrm.api.responses import AUTHENTICATED, EVERY_REQUEST
+from omnicrm.api.responses import errors as error_responses
 from omnicrm.customers.journeys_router import router as journeys_router
 from omnicrm.customers.router import router as customers_router
 from omnicrm.identity.router import router as identity_router
@@ -18,7 +21,9 @@ from omnicrm.store.db import get_engine
 API_PREFIX = "/api/v1"
 
 # Each router with the scope a system's key needs for it. Ingest and loyalty check finer scopes
-# per source and per till operation themselves.
+# per source and per till operation themselves. Every route of these routers is behind a key and
+# behind ``RequestLimits``: both sets of statuses are documented on each; routers and routes add
+# what their use cases raise with ``api.responses.errors``.
 ROUTERS = (
     (analytics_router, "analytics:read"),
     (customers_router, "customers:read"),
@@ -35,19 +40,23 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app = FastAPI(
         title="omnicrm",
         version=__version__,
-        description="Omnichannel CRM and loyalty for retail chains.",
+        description="Omnichannel CRM and loyalty for retail chains. Every number has documented "
+        "bounds, text may hold no control characters, a body is at most 16 MiB; every error "
+        "answers in one shape (see the 4xx responses).",
         docs_url=None,
         redoc_url=None,
     )
     app.state.engine = engine or get_engine()
     errors.install(app)
     docs.install(app)
+    shared = error_responses(*AUTHENTICATED, *EVERY_REQUEST)
     for router, scope in ROUTERS:
         guards = [requires(scope)] if scope else []
-        app.include_router(router, prefix=API_PREFIX, dependencies=guards)
+        app.include_router(router, prefix=API_PREFIX, dependencies=guards, responses=shared)
     web.install(app)
+    app.add_middleware(RequestLimits)
 
-    @app.get(f"{API_PREFIX}/health", tags=["system"])
+    @app.get(f"{API_PREFIX}/health", tags=["system"], responses=error_responses(*EVERY_REQUEST))
     def health() -> dict:
         return {"status": "ok", "version": __version__}
 

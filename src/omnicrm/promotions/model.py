@@ -11,6 +11,16 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from omnicrm.core.bounds import (
+    Count,
+    Money,
+    Points,
+    PositiveCount,
+    PositiveMoney,
+    PositivePoints,
+    Quantity,
+)
+
 Percent = Annotated[Decimal, Field(gt=0, le=100, max_digits=5, decimal_places=2)]
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")]
 
@@ -33,8 +43,8 @@ class Selector(_Model):
 
 class CartTotal(_Model):
     type: Literal["cart_total"]
-    min_minor: int = Field(0, ge=0)
-    max_minor: int | None = Field(None, ge=0)
+    min_minor: Money = 0
+    max_minor: Money | None = None
 
 
 class Items(_Model):
@@ -42,8 +52,8 @@ class Items(_Model):
 
     type: Literal["items"]
     select: Selector = Selector()
-    min_qty: int = Field(1, ge=1)
-    min_amount_minor: int = Field(0, ge=0)
+    min_qty: Quantity = 1
+    min_amount_minor: Money = 0
 
 
 class CustomerLevel(_Model):
@@ -153,7 +163,7 @@ class AmountOff(_Model):
     ``per_unit`` the amount is taken off each selected unit."""
 
     type: Literal["amount_off"]
-    amount_minor: int = Field(gt=0)
+    amount_minor: PositiveMoney
     target: Literal["receipt", "lines"] = "receipt"
     select: Selector = Selector()
     per_unit: bool = False
@@ -163,7 +173,7 @@ class FixedPrice(_Model):
     """Each selected unit sells for ``price_minor`` (never raising a price)."""
 
     type: Literal["fixed_price"]
-    price_minor: int = Field(ge=0)
+    price_minor: Money
     select: Selector
 
 
@@ -196,7 +206,7 @@ class Gift(_Model):
 
 class BonusPoints(_Model):
     type: Literal["bonus_points"]
-    points: int = Field(gt=0)
+    points: PositivePoints
 
 
 class PointsMultiplier(_Model):
@@ -231,23 +241,23 @@ Effect = Annotated[
 
 
 class Limits(_Model):
-    max_applications: int | None = Field(None, ge=1)
+    max_applications: PositiveCount | None = None
     """How many times a repeating effect applies on one receipt (units at a fixed price, free
     units of N+1, cheapest-free rounds)."""
     max_discount_share_pct: Percent | None = None
     """This promotion's discount is at most this share of the receipt total."""
-    max_discount_minor: int | None = Field(None, ge=0)
+    max_discount_minor: Money | None = None
 
 
 class Budget(_Model):
     """What the promotion may give away in all (and to one customer); None: no limit."""
 
-    money_minor: int | None = Field(None, ge=0)
-    points: int | None = Field(None, ge=0)
-    redemptions: int | None = Field(None, ge=0)
-    per_customer_money_minor: int | None = Field(None, ge=0)
-    per_customer_points: int | None = Field(None, ge=0)
-    per_customer_redemptions: int | None = Field(None, ge=0)
+    money_minor: Money | None = None
+    points: Points | None = None
+    redemptions: Count | None = None
+    per_customer_money_minor: Money | None = None
+    per_customer_points: Points | None = None
+    per_customer_redemptions: Count | None = None
 
 
 Stacking = Literal["stack", "priority", "best", "exclusive"]
