@@ -2,7 +2,6 @@
 as JSON or as a CSV / Excel download (``?format=csv|xlsx``). Answers come from the columnar
 snapshot; ``POST /analytics/refresh`` brings it up to date (the first request does it once)."""
 
-from datetime import datetime
 from functools import partial
 from typing import Annotated, Literal
 
@@ -24,7 +23,7 @@ from omnicrm.analytics.service import Analysis, report_analysis, run
 from omnicrm.analytics.snapshot import Snapshot, default_path
 from omnicrm.api.deps import EngineDep
 from omnicrm.api.responses import errors
-from omnicrm.core.bounds import PositiveCount, PositiveDays
+from omnicrm.core.bounds import Instant, PositiveCount, PositiveDays
 from omnicrm.core.errors import OmnicrmError
 
 router = APIRouter(prefix="/analytics", tags=["analytics"], responses=errors(400))
@@ -50,10 +49,10 @@ SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
 def get_query(
     snapshot: SnapshotDep,
     since: Annotated[
-        datetime | None, Query(description="from (inclusive); default: 365 days before until")
+        Instant | None, Query(description="from (inclusive); default: 365 days before until")
     ] = None,
     until: Annotated[
-        datetime | None,
+        Instant | None,
         Query(description="before (exclusive); default: now, or the end of the last data's day"),
     ] = None,
     channel: Annotated[

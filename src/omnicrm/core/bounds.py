@@ -7,9 +7,10 @@ route parameters share them and the OpenAPI documents each bound."""
 
 import re
 from collections.abc import Iterator
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, AwareDatetime, Field
 
 BIGINT_MAX = 2**63 - 1
 """Ids, offsets and cursors: what a BIGINT column holds."""
@@ -37,6 +38,21 @@ Quantity = Annotated[int, Field(ge=1, le=QUANTITY_MAX)]
 LineNo = Annotated[int, Field(ge=1, le=INT_MAX)]
 Days = Annotated[int, Field(ge=0, le=DAYS_MAX)]
 PositiveDays = Annotated[int, Field(ge=1, le=DAYS_MAX)]
+
+YEARS = range(1900, 2201)
+"""Years a time or date taken in may fall in: room for birth dates and long validity, and far
+from the ends of Python's and the databases' calendars, where period arithmetic overflows."""
+
+
+def _plausible(value: date) -> date:
+    if value.year not in YEARS:
+        raise ValueError(f"year must be {YEARS.start}..{YEARS.stop - 1}")
+    return value
+
+
+Instant = Annotated[datetime, AfterValidator(_plausible)]
+AwareInstant = Annotated[AwareDatetime, AfterValidator(_plausible)]
+Day = Annotated[date, AfterValidator(_plausible)]
 
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 """Control characters (tab, line feed and carriage return are text) and lone surrogates (not

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from omnicrm.access.keys import Caller, authenticate
 from omnicrm.api.deps import CallerDep, EngineDep, ReadSessionDep
 from omnicrm.api.responses import errors
-from omnicrm.core.bounds import Id
+from omnicrm.core.bounds import Id, Instant
 from omnicrm.core.clock import utcnow
 from omnicrm.loyalty import (
     enrolment,
@@ -319,8 +319,8 @@ def get_program(session: ReadSessionDep, code: str, _: Caller = needs("loyalty:r
 @loyalty_router.get("/reports/settlement")
 def settlement(
     session: ReadSessionDep,
-    since: datetime,
-    until: datetime,
+    since: Instant,
+    until: Instant,
     program: str | None = None,
     _: Caller = needs("loyalty:report"),
 ) -> list[dict]:

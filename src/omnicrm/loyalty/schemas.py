@@ -4,9 +4,9 @@ models double as the use cases' commands: they are validated, immutable data."""
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from omnicrm.core.bounds import LineNo, Money, Points, PositivePoints, Quantity
+from omnicrm.core.bounds import AwareInstant, LineNo, Money, Points, PositivePoints, Quantity
 from omnicrm.customers.schemas import CartOut
 
 IdKind = Literal["phone", "card", "email", "qr", "wallet", "nfc", "biometric", "account"]
@@ -71,7 +71,7 @@ class ReceiptRequest(TillRequest):
     identify: Identification
     lines: list[LineIn] = Field(min_length=1, max_length=500)
     points_to_spend: Points = 0
-    occurred_at: AwareDatetime | None = Field(
+    occurred_at: AwareInstant | None = Field(
         None, description="When the sale happened (an offline till sends its original time)."
     )
     partner: str | None = Field(None, description="Partner code when the till is a partner's.")
@@ -106,7 +106,7 @@ class OfflineRequest(_In):
 class CancelRequest(TillRequest):
     receipt_id: str = Field(min_length=1, max_length=128, description="The receipt to cancel.")
     receipt_terminal: str | None = Field(None, description="Its till (default: this one).")
-    occurred_at: AwareDatetime | None = None
+    occurred_at: AwareInstant | None = None
 
 
 class ReturnLineIn(_In):
@@ -119,7 +119,7 @@ class ReturnRequest(TillRequest):
     receipt_id: str = Field(min_length=1, max_length=128, description="The original sale.")
     receipt_terminal: str | None = Field(None, description="Its till (default: this one).")
     lines: list[ReturnLineIn] | None = Field(None, description="None: the whole receipt.")
-    occurred_at: AwareDatetime | None = None
+    occurred_at: AwareInstant | None = None
 
 
 class MembershipRequest(TillRequest):

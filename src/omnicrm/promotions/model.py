@@ -5,14 +5,16 @@ into frozen dataclasses for the evaluator.
 Money is in minor units; percentages have up to two decimals; times of day, dates and days of
 week are the store's local time. A condition or effect names its kind in ``type``."""
 
-from datetime import date, time
+from datetime import time
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from omnicrm.core.bounds import (
+    AwareInstant,
     Count,
+    Day,
     Money,
     Points,
     PositiveCount,
@@ -94,8 +96,8 @@ class DateWindow(_Model):
     """Local dates, both ends included."""
 
     type: Literal["dates"]
-    start: date | None = None
-    end: date | None = None
+    start: Day | None = None
+    end: Day | None = None
 
 
 class TimeWindow(_Model):
@@ -278,8 +280,8 @@ class PromotionRules(_Model):
     priority: int = Field(100, ge=0, le=1_000_000)
     """Lower goes first."""
     stacking: Stacking = "stack"
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: AwareInstant | None = None
+    ends_at: AwareInstant | None = None
     conditions: list[Condition] = Field([], max_length=50)
     effects: list[Effect] = Field(min_length=1, max_length=20)
     limits: Limits = Limits()

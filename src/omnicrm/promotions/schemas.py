@@ -6,9 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from omnicrm.core.bounds import Id, PositiveCount
+from omnicrm.core.bounds import AwareInstant, Id, PositiveCount
 
 
 class _In(BaseModel):
@@ -35,7 +35,7 @@ class CouponBatchIn(_In):
     code: str | None = Field(None, min_length=3, max_length=40, description="A mass code.")
     max_uses: PositiveCount | None = Field(1, description="Uses per code (None: unlimited).")
     per_customer: PositiveCount | None = Field(None, description="Uses of the batch per customer.")
-    expires_at: AwareDatetime | None = None
+    expires_at: AwareInstant | None = None
     length: int = Field(12, ge=6, le=12)
     prefix: str = Field("", max_length=8, pattern=r"^[A-Za-z0-9]*$")
 
@@ -71,7 +71,7 @@ class OffersIn(_In):
     segment: str | None = None
     history: Literal["favourite", "lapsed"] | None = None
     category: str | None = None
-    expires_at: AwareDatetime | None = None
+    expires_at: AwareInstant | None = None
     control_share_pct: Decimal = Field(Decimal(10), ge=0, le=90, decimal_places=2)
 
     @model_validator(mode="after")
@@ -96,7 +96,7 @@ class AudienceIn(_In):
 
 
 class SimulateIn(_In):
-    start: AwareDatetime
-    end: AwareDatetime
+    start: AwareInstant
+    end: AwareInstant
     rules: dict[str, Any] | None = Field(None, description="Rules to try (default: the draft).")
     assume_presented: bool = True
