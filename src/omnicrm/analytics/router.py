@@ -2,7 +2,6 @@
 as JSON or as a CSV / Excel download (``?format=csv|xlsx``). Answers come from the columnar
 snapshot; ``POST /analytics/refresh`` brings it up to date (the first request does it once)."""
 
-from datetime import datetime
 from functools import partial
 from typing import Annotated, Literal
 
@@ -23,9 +22,11 @@ from omnicrm.analytics.schemas import RefreshOut, ReportOut
 from omnicrm.analytics.service import Analysis, report_analysis, run
 from omnicrm.analytics.snapshot import Snapshot, default_path
 from omnicrm.api.deps import EngineDep
+from omnicrm.api.responses import errors
+from omnicrm.core.bounds import Instant, PositiveCount, PositiveDays
 from omnicrm.core.errors import OmnicrmError
 
-router = APIRouter(prefix="/analytics", tags=["analytics"])
+router = APIRouter(prefix="/analytics", tags=["analytics"], responses=errors(400))
 
 Format = Literal["json", "csv", "xlsx"]
 
@@ -48,10 +49,10 @@ SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
 def get_query(
     snapshot: SnapshotDep,
     since: Annotated[
-        datetime | None, Query(description="from (inclusive); default: 365 days before until")
+        Instant | None, Query(description="from (inclusive); default: 365 days before until")
     ] = None,
     until: Annotated[
-        datetime | None,
+        Instant | None,
         Query(description="before (exclusive); default: now, or the end of the last data's day"),
     ] = None,
     channel: Annotated[
@@ -182,15 +183,15 @@ def report_names() -> list[str]:
     return list(REPORTS)
 
 
-@router.get("/reports/{name}", response_model=ReportOut)
+@router.get("/reports/{name}", response_model=ReportOut, responses=errors(404))
 def report(
     snapshot: SnapshotDep,
     query: QueryDep,
     name: str,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 100,
     fewest: bool = False,
-    min_receipts: Annotated[int, Query(ge=1)] = 1,
-    inactive_days: Annotated[int, Query(ge=1)] = 90,
+    min_receipts: PositiveCount = 1,
+    inactive_days: PositiveDays = 90,
     grain: Literal["week", "month"] = "month",
     profile: Literal["gender", "age_band", "level", "city"] = "gender",
     group: Literal["category", "brand", "sku"] = "category",

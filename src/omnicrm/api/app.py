@@ -8,6 +8,9 @@ from omnicrm.access.ratelimit import RateLimits
 from omnicrm.analytics.router import router as analytics_router
 from omnicrm.api import docs, errors
 from omnicrm.api.deps import AUDITED_READ, requires_by_method
+from omnicrm.api.limits import RequestLimits
+from omnicrm.api.responses import AUTHENTICATED, EVERY_REQUEST
+from omnicrm.api.responses import errors as error_responses
 from omnicrm.core.settings import get_settings
 from omnicrm.customers.journeys_router import router as journeys_router
 from omnicrm.customers.router import router as customers_router
@@ -22,7 +25,9 @@ API_PREFIX = "/api/v1"
 
 # Each router with the scopes a system's key needs to read (GET) and to change anything (POST,
 # PUT, PATCH, DELETE; None: nothing to change there). Ingest and loyalty check finer scopes per
-# source and per till or member operation themselves.
+# source and per till or member operation themselves. Every route of these routers is behind a
+# key and behind ``RequestLimits``: both sets of statuses are documented on each; routers and
+# routes add what their use cases raise with ``api.responses.errors``.
 ROUTERS = (
     (analytics_router, ("analytics:read", "analytics:write")),
     (customers_router, ("customers:read", None)),
@@ -40,7 +45,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app = FastAPI(
         title="omnicrm",
         version=__version__,
-        description="Omnichannel CRM and loyalty for retail chains.",
+        description="Omnichannel CRM and loyalty for retail chains. Every number has documented "
+        "bounds, text may hold no control characters, a body is at most 16 MiB; every error "
+        "answers in one shape (see the 4xx responses).",
         docs_url=None,
         redoc_url=None,
     )
@@ -48,14 +55,16 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.state.rate_limits = RateLimits.from_settings(get_settings())
     errors.install(app)
     docs.install(app)
+    shared = error_responses(*AUTHENTICATED, *EVERY_REQUEST)
     for router, scopes in ROUTERS:
         guards = [requires_by_method(*scopes)] if scopes else []
         if router is customers_router:  # personal data: every read by a key is audited
             guards.append(AUDITED_READ)
-        app.include_router(router, prefix=API_PREFIX, dependencies=guards)
+        app.include_router(router, prefix=API_PREFIX, dependencies=guards, responses=shared)
     web.install(app)
+    app.add_middleware(RequestLimits)
 
-    @app.get(f"{API_PREFIX}/health", tags=["system"])
+    @app.get(f"{API_PREFIX}/health", tags=["system"], responses=error_responses(*EVERY_REQUEST))
     def health() -> dict:
         return {"status": "ok", "version": __version__}
 

@@ -1,11 +1,11 @@
 """HTTP routes for journeys aggregated over all customers (C4, C6)."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from omnicrm.api.deps import ReadSessionDep
+from omnicrm.core.bounds import Instant
 from omnicrm.customers.paths import PathQuery, journey_paths
 from omnicrm.customers.schemas import JourneyPaths
 
@@ -15,10 +15,8 @@ router = APIRouter(prefix="/journeys", tags=["journeys"])
 @router.get("/paths", response_model=JourneyPaths)
 def paths(
     session: ReadSessionDep,
-    since: Annotated[
-        datetime | None, Query(description="purchases placed from (inclusive)")
-    ] = None,
-    until: Annotated[datetime | None, Query(description="purchases placed before")] = None,
+    since: Annotated[Instant | None, Query(description="purchases placed from (inclusive)")] = None,
+    until: Annotated[Instant | None, Query(description="purchases placed before")] = None,
     lookback_days: Annotated[int, Query(ge=1, le=365)] = 30,
     research_days: Annotated[int, Query(ge=1, le=90)] = 7,
     top: Annotated[int, Query(ge=1, le=100)] = 10,

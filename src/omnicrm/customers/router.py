@@ -5,6 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from omnicrm.api.deps import NowDep, ReadSessionDep
+from omnicrm.api.responses import errors
+from omnicrm.core.bounds import Id, Offset
 from omnicrm.customers import carts, events, journey, merges, orders, queries
 from omnicrm.customers.schemas import (
     CartOut,
@@ -16,10 +18,9 @@ from omnicrm.customers.schemas import (
     OrderPage,
 )
 
-router = APIRouter(prefix="/customers", tags=["customers"])
+router = APIRouter(prefix="/customers", tags=["customers"], responses=errors(404))
 
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 @router.get("", response_model=CustomerPage)
@@ -35,7 +36,7 @@ def list_customers(
 
 
 @router.get("/{customer_id}", response_model=CustomerDetail)
-def get_customer(session: ReadSessionDep, customer_id: int) -> CustomerDetail:
+def get_customer(session: ReadSessionDep, customer_id: Id) -> CustomerDetail:
     """The profile; a merged-away id answers with its survivor."""
     return queries.get_customer(session, customer_id)
 
@@ -43,7 +44,7 @@ def get_customer(session: ReadSessionDep, customer_id: int) -> CustomerDetail:
 @router.get("/{customer_id}/orders", response_model=OrderPage)
 def get_orders(
     session: ReadSessionDep,
-    customer_id: int,
+    customer_id: Id,
     channel: str | None = None,
     limit: Limit = 20,
     offset: Offset = 0,
@@ -56,7 +57,7 @@ def get_orders(
 @router.get("/{customer_id}/events", response_model=EventPage)
 def get_events(
     session: ReadSessionDep,
-    customer_id: int,
+    customer_id: Id,
     channel: str | None = None,
     kind: str | None = None,
     limit: Limit = 50,
@@ -69,7 +70,7 @@ def get_events(
 
 
 @router.get("/{customer_id}/cart", response_model=CartOut | None)
-def get_cart(session: ReadSessionDep, now: NowDep, customer_id: int) -> CartOut | None:
+def get_cart(session: ReadSessionDep, now: NowDep, customer_id: Id) -> CartOut | None:
     """The cart across channels (open or abandoned); ``null`` when there is none, e.g. because
     the customer has ordered since."""
     return carts.current_cart(session, customer_id, now)
@@ -77,7 +78,7 @@ def get_cart(session: ReadSessionDep, now: NowDep, customer_id: int) -> CartOut 
 
 @router.get("/{customer_id}/merges", response_model=list[MergeOut])
 def get_merges(
-    session: ReadSessionDep, customer_id: int, include_undone: bool = False
+    session: ReadSessionDep, customer_id: Id, include_undone: bool = False
 ) -> list[MergeOut]:
     """The merges that formed the profile, with their evidence."""
     return merges.profile_merges(session, customer_id, include_undone=include_undone)
@@ -86,7 +87,7 @@ def get_merges(
 @router.get("/{customer_id}/journey", response_model=JourneyPage)
 def get_journey(
     session: ReadSessionDep,
-    customer_id: int,
+    customer_id: Id,
     limit: Limit = 100,
     offset: Offset = 0,
     newest_first: bool = False,

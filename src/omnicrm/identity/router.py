@@ -7,6 +7,8 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from omnicrm.api.deps import EngineDep, ReadSessionDep
+from omnicrm.api.responses import errors
+from omnicrm.core.bounds import Id, Offset
 from omnicrm.identity import cards, review
 from omnicrm.identity.merge import preview_merge, preview_unmerge, unmerge
 from omnicrm.identity.resolve import resolve_all
@@ -33,38 +35,38 @@ def resolve(engine: EngineDep, probabilistic: Annotated[bool, Query()] = False) 
 def review_queue(
     session: ReadSessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[dict]:
     return [_item(i) for i in review.pending(session, limit=limit, offset=offset)]
 
 
-@router.post("/review/{item_id}/approve")
-def approve(engine: EngineDep, item_id: int) -> dict:
+@router.post("/review/{item_id}/approve", responses=errors(404, 409))
+def approve(engine: EngineDep, item_id: Id) -> dict:
     with unit_of_work(engine) as session:
         return _item(review.approve(session, item_id))
 
 
-@router.post("/review/{item_id}/reject")
-def reject(engine: EngineDep, item_id: int) -> dict:
+@router.post("/review/{item_id}/reject", responses=errors(404, 409))
+def reject(engine: EngineDep, item_id: Id) -> dict:
     with unit_of_work(engine) as session:
         return _item(review.reject(session, item_id))
 
 
-@router.get("/merges/preview")
-def merge_preview(engine: EngineDep, a: int, b: int) -> dict:
+@router.get("/merges/preview", responses=errors(404, 409))
+def merge_preview(engine: EngineDep, a: Id, b: Id) -> dict:
     """What merging profiles ``a`` and ``b`` would move (nothing is changed)."""
     with unit_of_work(engine) as session:
         return preview_merge(session, a, b).as_dict()
 
 
-@router.get("/merges/{merge_id}/unmerge-preview")
-def unmerge_preview(engine: EngineDep, merge_id: int) -> dict:
+@router.get("/merges/{merge_id}/unmerge-preview", responses=errors(404, 409))
+def unmerge_preview(engine: EngineDep, merge_id: Id) -> dict:
     with unit_of_work(engine) as session:
         return preview_unmerge(session, merge_id).as_dict()
 
 
-@router.post("/merges/{merge_id}/unmerge")
-def unmerge_profiles(engine: EngineDep, merge_id: int) -> dict:
+@router.post("/merges/{merge_id}/unmerge", responses=errors(404, 409))
+def unmerge_profiles(engine: EngineDep, merge_id: Id) -> dict:
     with unit_of_work(engine) as session:
         return unmerge(session, merge_id).as_dict()
 

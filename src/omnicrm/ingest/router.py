@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from omnicrm.api.deps import CallerDep, EngineDep
+from omnicrm.api.responses import errors
 from omnicrm.ingest import stream
 from omnicrm.ingest.sources import Source
 
@@ -73,15 +74,12 @@ def _result(answer: stream.Ingested) -> IngestResult:
     )
 
 
-ERROR_SHAPE = {"description": "The one JSON error shape: {error: {code, message, details}}"}
-
-
 @router.post(
     "/{source}",
     response_model=IngestResult,
     status_code=201,
     responses={200: {"model": IngestResult, "description": "Already stored (duplicate)"}}
-    | {code: ERROR_SHAPE for code in (401, 403, 404, 422)},
+    | errors(404),
 )
 def ingest_one(
     source: SourceDep,
@@ -98,7 +96,7 @@ def ingest_one(
 @router.post(
     "/{source}/batch",
     response_model=BatchResult,
-    responses={code: ERROR_SHAPE for code in (401, 403, 404, 422)},
+    responses=errors(404),
 )
 def ingest_batch(
     source: SourceDep,

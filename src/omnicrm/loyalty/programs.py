@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from omnicrm.core import bounds
+
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
 
 
@@ -43,7 +45,7 @@ class Downgrade(_Model):
 class Tier(_Model):
     code: str = Field(min_length=1, max_length=40)
     name: str
-    threshold_minor: int = Field(ge=0)
+    threshold_minor: bounds.Money
     discount_pct: Percent = Decimal(0)
     earn_pct: Percent | None = None
     """Points earned as a percentage of the money paid; None: the program's base rate."""
@@ -73,7 +75,7 @@ class Points(_Model):
     base_earn_pct: Percent = Decimal(5)
     category_earn_pct: dict[str, Percent] = {}
     """Rates for categories that override the tier's and base rate."""
-    lifetime_days: int | None = Field(365, ge=1)
+    lifetime_days: bounds.PositiveDays | None = 365
     """Days from earning to expiry; None: points never expire."""
     max_share_pct: Percent = Decimal(30)
     """The largest share of a receipt (after discounts) that points may pay."""
@@ -100,19 +102,19 @@ class Club(_Model):
 class PaidPlan(_Model):
     code: str
     name: str
-    fee_minor: int = Field(gt=0)
-    period_days: int = Field(ge=1)
+    fee_minor: bounds.PositiveMoney
+    period_days: bounds.PositiveDays
     discount_pct: Percent = Decimal(0)
     """Added to the level discount while the membership is in force."""
     extra_earn_pct: Percent = Decimal(0)
-    grace_days: int = Field(0, ge=0)
+    grace_days: bounds.Days = 0
     """Days after expiry during which a renewal continues the old period."""
 
 
 class Referral(_Model):
-    referrer_points: int = Field(ge=0)
-    friend_points: int = Field(ge=0)
-    min_purchase_minor: int = Field(0, ge=0)
+    referrer_points: bounds.Points
+    friend_points: bounds.Points
+    min_purchase_minor: bounds.Money = 0
     """The friend's first receipt of at least this much (net paid) triggers both rewards."""
 
 
@@ -120,10 +122,10 @@ class Challenge(_Model):
     code: str
     name: str
     kind: Literal["distinct_categories"] = "distinct_categories"
-    count: int = Field(ge=1)
+    count: bounds.PositiveCount
     period: Literal["calendar_month"] = "calendar_month"
     badge: str
-    bonus_points: int = Field(0, ge=0)
+    bonus_points: bounds.Points = 0
 
 
 class Partner(_Model):
@@ -131,7 +133,7 @@ class Partner(_Model):
     name: str
     earn_pct: Percent
     max_share_pct: Percent = Decimal(100)
-    point_value_minor: int | None = None
+    point_value_minor: bounds.PositiveMoney | None = None
     """What one point is worth between the operator and this partner (default: the program's)."""
 
 
@@ -144,7 +146,7 @@ class Program(_Model):
     code: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_\-]+$")
     name: str
     currency: str = Field("RUB", min_length=3, max_length=3)
-    point_value_minor: int = Field(100, ge=1)
+    point_value_minor: bounds.PositiveMoney = 100
     """What one point pays: 100 minor units = 1 rouble by default."""
     return_window_days: int = Field(14, ge=0, le=365)
     """Points stay pending (unspendable) until a return is no longer possible."""

@@ -16,6 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from omnicrm.access.keys import Caller, authenticate
 from omnicrm.api.deps import CallerDep, EngineDep, ReadSessionDep, rate_limited
+from omnicrm.api.responses import errors
+from omnicrm.core.bounds import Id, Instant
 from omnicrm.core.clock import utcnow
 from omnicrm.loyalty import (
     enrolment,
@@ -142,8 +144,8 @@ def json_response(content: dict) -> Response:
     return Response(orjson.dumps(content), media_type="application/json")
 
 
-till_router = APIRouter(prefix="/till", tags=["till"])
-loyalty_router = APIRouter(prefix="/loyalty", tags=["loyalty"])
+till_router = APIRouter(prefix="/till", tags=["till"], responses=errors(404, 409))
+loyalty_router = APIRouter(prefix="/loyalty", tags=["loyalty"], responses=errors(404))
 
 
 @till_router.post("/identify", response_model=AccountOut)
@@ -212,7 +214,7 @@ def buy_membership(
     return memberships.buy_membership(engine, body, now)
 
 
-@loyalty_router.post("/enrol/sms-code", response_model=SmsCodeOut)
+@loyalty_router.post("/enrol/sms-code", response_model=SmsCodeOut, responses=errors(429))
 def request_sms_code(
     engine: EngineDep,
     now: NowDep,
@@ -225,7 +227,7 @@ def request_sms_code(
         return enrolment.request_sms_code(session, body.phone, now, sms_sender(request))
 
 
-@loyalty_router.post("/enrol", response_model=EnrolOut)
+@loyalty_router.post("/enrol", response_model=EnrolOut, responses=errors(409))
 def enrol(
     engine: EngineDep, now: NowDep, body: EnrolRequest, _: Caller = needs("loyalty:enrol")
 ) -> EnrolOut:
@@ -234,7 +236,7 @@ def enrol(
 
 @loyalty_router.get("/accounts/{account_id}", response_model=AccountOut)
 def get_account(
-    session: ReadSessionDep, now: NowDep, account_id: int, _: Caller = needs("loyalty:read")
+    session: ReadSessionDep, now: NowDep, account_id: Id, _: Caller = needs("loyalty:read")
 ) -> AccountOut:
     return identify.identify_member(
         session,
@@ -247,18 +249,18 @@ def get_account(
 def account_history(
     session: ReadSessionDep,
     now: NowDep,
-    account_id: int,
+    account_id: Id,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     _: Caller = needs("loyalty:read"),
 ) -> HistoryOut:
     return history.account_history(session, account_id, now, limit)
 
 
-@loyalty_router.post("/accounts/{account_id}/tokens", status_code=204)
+@loyalty_router.post("/accounts/{account_id}/tokens", status_code=204, responses=errors(409))
 def issue_token(
     engine: EngineDep,
     now: NowDep,
-    account_id: int,
+    account_id: Id,
     body: TokenRequest,
     _: Caller = needs("loyalty:enrol"),
 ) -> None:
@@ -269,7 +271,7 @@ def issue_token(
 @loyalty_router.put("/accounts/{account_id}/card-state", status_code=204)
 def set_card_state(
     engine: EngineDep,
-    account_id: int,
+    account_id: Id,
     body: CardStateRequest,
     _: Caller = needs("loyalty:admin"),
 ) -> None:
@@ -279,24 +281,26 @@ def set_card_state(
 
 @loyalty_router.post("/accounts/{account_id}/clubs/{club}", status_code=204)
 def join_club(
-    engine: EngineDep, now: NowDep, account_id: int, club: str, _: Caller = needs("loyalty:enrol")
+    engine: EngineDep, now: NowDep, account_id: Id, club: str, _: Caller = needs("loyalty:enrol")
 ) -> None:
     with unit_of_work(engine) as session:
         memberships.join_club(session, account_id, club, now)
 
 
-@loyalty_router.post("/accounts/{account_id}/donations", response_model=DonationOut)
+@loyalty_router.post(
+    "/accounts/{account_id}/donations", response_model=DonationOut, responses=errors(409)
+)
 def donate(
     engine: EngineDep,
     now: NowDep,
-    account_id: int,
+    account_id: Id,
     body: DonationRequest,
     caller: Caller = needs("loyalty:member"),
 ) -> dict:
     return memberships.donate_points(engine, account_id, body, caller.name, now)
 
 
-@loyalty_router.put("/programs", response_model=ProgramOut)
+@loyalty_router.put("/programs", response_model=ProgramOut, responses=errors(409))
 def load_program(
     engine: EngineDep, body: Program, _: Caller = needs("loyalty:admin")
 ) -> ProgramOut:
@@ -312,8 +316,8 @@ def get_program(session: ReadSessionDep, code: str, _: Caller = needs("loyalty:r
 @loyalty_router.get("/reports/settlement")
 def settlement(
     session: ReadSessionDep,
-    since: datetime,
-    until: datetime,
+    since: Instant,
+    until: Instant,
     program: str | None = None,
     _: Caller = needs("loyalty:report"),
 ) -> list[dict]:

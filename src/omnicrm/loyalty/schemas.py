@@ -4,8 +4,9 @@ models double as the use cases' commands: they are validated, immutable data."""
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from omnicrm.core.bounds import AwareInstant, LineNo, Money, Points, PositivePoints, Quantity
 from omnicrm.customers.schemas import CartOut
 
 IdKind = Literal["phone", "card", "email", "qr", "wallet", "nfc", "biometric", "account"]
@@ -34,13 +35,13 @@ class IdentifyRequest(TillRequest):
 
 
 class LineIn(_In):
-    line_no: int = Field(ge=1)
+    line_no: LineNo
     sku: str = Field(min_length=1, max_length=64)
     category: str | None = Field(None, max_length=100)
-    qty: int = Field(ge=1, le=100_000)
-    price_minor: int = Field(ge=0, description="Unit price in minor units.")
-    amount_minor: int | None = Field(
-        None, ge=0, description="Line amount before loyalty (default: qty x price)."
+    qty: Quantity
+    price_minor: Money = Field(description="Unit price in minor units.")
+    amount_minor: Money | None = Field(
+        None, description="Line amount before loyalty (default: qty x price)."
     )
 
     @property
@@ -54,7 +55,7 @@ class DeliveryIn(_In):
     type: Literal["courier", "pickup_point"]
     address: str | None = Field(None, min_length=1, max_length=400)
     pickup_point: str | None = Field(None, min_length=1, max_length=64)
-    cost_minor: int = Field(0, ge=0, description="Delivery cost, paid on top of the goods.")
+    cost_minor: Money = Field(0, description="Delivery cost, paid on top of the goods.")
 
     @model_validator(mode="after")
     def _destination(self) -> "DeliveryIn":
@@ -69,8 +70,8 @@ class ReceiptRequest(TillRequest):
     receipt_id: str = Field(min_length=1, max_length=128)
     identify: Identification
     lines: list[LineIn] = Field(min_length=1, max_length=500)
-    points_to_spend: int = Field(0, ge=0)
-    occurred_at: AwareDatetime | None = Field(
+    points_to_spend: Points = 0
+    occurred_at: AwareInstant | None = Field(
         None, description="When the sale happened (an offline till sends its original time)."
     )
     partner: str | None = Field(None, description="Partner code when the till is a partner's.")
@@ -95,7 +96,7 @@ class ReceiptRequest(TillRequest):
 
 class CalculateRequest(ReceiptRequest):
     receipt_id: str = Field("quote", max_length=128)
-    points_to_spend: int | None = Field(None, ge=0)
+    points_to_spend: Points | None = None
 
 
 class OfflineRequest(_In):
@@ -105,12 +106,12 @@ class OfflineRequest(_In):
 class CancelRequest(TillRequest):
     receipt_id: str = Field(min_length=1, max_length=128, description="The receipt to cancel.")
     receipt_terminal: str | None = Field(None, description="Its till (default: this one).")
-    occurred_at: AwareDatetime | None = None
+    occurred_at: AwareInstant | None = None
 
 
 class ReturnLineIn(_In):
-    line_no: int = Field(ge=1)
-    qty: int = Field(ge=1)
+    line_no: LineNo
+    qty: Quantity
 
 
 class ReturnRequest(TillRequest):
@@ -118,7 +119,7 @@ class ReturnRequest(TillRequest):
     receipt_id: str = Field(min_length=1, max_length=128, description="The original sale.")
     receipt_terminal: str | None = Field(None, description="Its till (default: this one).")
     lines: list[ReturnLineIn] | None = Field(None, description="None: the whole receipt.")
-    occurred_at: AwareDatetime | None = None
+    occurred_at: AwareInstant | None = None
 
 
 class MembershipRequest(TillRequest):
@@ -288,7 +289,7 @@ class CardStateRequest(_In):
 class DonationRequest(_In):
     operation_id: str = Field(min_length=1, max_length=128)
     cause: str
-    points: int = Field(ge=1)
+    points: PositivePoints
 
 
 class DonationOut(BaseModel):

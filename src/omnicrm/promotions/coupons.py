@@ -135,7 +135,9 @@ def generate_coupons(
     if code is not None:
         wanted = normalize_code(code)
         if not wanted or _insert_codes(conn, batch.id, [wanted]) != 1:
-            raise Conflict(f"code {wanted!r} is taken", details=[{"field": "code"}])
+            raise Conflict(
+                f"code {wanted!r} is taken", details=[{"field": "code", "message": "taken"}]
+            )
         sample = [wanted]
     else:
         sample = []

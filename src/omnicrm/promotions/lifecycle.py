@@ -32,7 +32,9 @@ def create_promotion(session: Session, data: dict, now: datetime) -> Promotion:
     """A new promotion in draft, its rules validated on save."""
     rules = _rules(session, data)
     if session.scalar(select(Promotion.id).where(Promotion.code == rules.code)) is not None:
-        raise Conflict(f"promotion {rules.code!r} exists", details=[{"field": "code"}])
+        raise Conflict(
+            f"promotion {rules.code!r} exists", details=[{"field": "code", "message": "exists"}]
+        )
     promotion = Promotion(
         code=rules.code,
         name=rules.name,

@@ -5,11 +5,23 @@ into frozen dataclasses for the evaluator.
 Money is in minor units; percentages have up to two decimals; times of day, dates and days of
 week are the store's local time. A condition or effect names its kind in ``type``."""
 
-from datetime import date, time
+from datetime import time
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from omnicrm.core.bounds import (
+    AwareInstant,
+    Count,
+    Day,
+    Money,
+    Points,
+    PositiveCount,
+    PositiveMoney,
+    PositivePoints,
+    Quantity,
+)
 
 Percent = Annotated[Decimal, Field(gt=0, le=100, max_digits=5, decimal_places=2)]
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")]
@@ -33,8 +45,8 @@ class Selector(_Model):
 
 class CartTotal(_Model):
     type: Literal["cart_total"]
-    min_minor: int = Field(0, ge=0)
-    max_minor: int | None = Field(None, ge=0)
+    min_minor: Money = 0
+    max_minor: Money | None = None
 
 
 class Items(_Model):
@@ -42,8 +54,8 @@ class Items(_Model):
 
     type: Literal["items"]
     select: Selector = Selector()
-    min_qty: int = Field(1, ge=1)
-    min_amount_minor: int = Field(0, ge=0)
+    min_qty: Quantity = 1
+    min_amount_minor: Money = 0
 
 
 class CustomerLevel(_Model):
@@ -84,8 +96,8 @@ class DateWindow(_Model):
     """Local dates, both ends included."""
 
     type: Literal["dates"]
-    start: date | None = None
-    end: date | None = None
+    start: Day | None = None
+    end: Day | None = None
 
 
 class TimeWindow(_Model):
@@ -153,7 +165,7 @@ class AmountOff(_Model):
     ``per_unit`` the amount is taken off each selected unit."""
 
     type: Literal["amount_off"]
-    amount_minor: int = Field(gt=0)
+    amount_minor: PositiveMoney
     target: Literal["receipt", "lines"] = "receipt"
     select: Selector = Selector()
     per_unit: bool = False
@@ -163,7 +175,7 @@ class FixedPrice(_Model):
     """Each selected unit sells for ``price_minor`` (never raising a price)."""
 
     type: Literal["fixed_price"]
-    price_minor: int = Field(ge=0)
+    price_minor: Money
     select: Selector
 
 
@@ -196,7 +208,7 @@ class Gift(_Model):
 
 class BonusPoints(_Model):
     type: Literal["bonus_points"]
-    points: int = Field(gt=0)
+    points: PositivePoints
 
 
 class PointsMultiplier(_Model):
@@ -231,23 +243,23 @@ Effect = Annotated[
 
 
 class Limits(_Model):
-    max_applications: int | None = Field(None, ge=1)
+    max_applications: PositiveCount | None = None
     """How many times a repeating effect applies on one receipt (units at a fixed price, free
     units of N+1, cheapest-free rounds)."""
     max_discount_share_pct: Percent | None = None
     """This promotion's discount is at most this share of the receipt total."""
-    max_discount_minor: int | None = Field(None, ge=0)
+    max_discount_minor: Money | None = None
 
 
 class Budget(_Model):
     """What the promotion may give away in all (and to one customer); None: no limit."""
 
-    money_minor: int | None = Field(None, ge=0)
-    points: int | None = Field(None, ge=0)
-    redemptions: int | None = Field(None, ge=0)
-    per_customer_money_minor: int | None = Field(None, ge=0)
-    per_customer_points: int | None = Field(None, ge=0)
-    per_customer_redemptions: int | None = Field(None, ge=0)
+    money_minor: Money | None = None
+    points: Points | None = None
+    redemptions: Count | None = None
+    per_customer_money_minor: Money | None = None
+    per_customer_points: Points | None = None
+    per_customer_redemptions: Count | None = None
 
 
 Stacking = Literal["stack", "priority", "best", "exclusive"]
@@ -268,8 +280,8 @@ class PromotionRules(_Model):
     priority: int = Field(100, ge=0, le=1_000_000)
     """Lower goes first."""
     stacking: Stacking = "stack"
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: AwareInstant | None = None
+    ends_at: AwareInstant | None = None
     conditions: list[Condition] = Field([], max_length=50)
     effects: list[Effect] = Field(min_length=1, max_length=20)
     limits: Limits = Limits()

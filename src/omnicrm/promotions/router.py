@@ -10,6 +10,8 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from sqlalchemy import select
 
 from omnicrm.api.deps import EngineDep, ReadSessionDep
+from omnicrm.api.responses import errors
+from omnicrm.core.bounds import Id, Offset
 from omnicrm.core.clock import utcnow
 from omnicrm.loyalty.schemas import CalculateRequest
 from omnicrm.promotions import coupons, explain, lifecycle, offers, repository
@@ -55,7 +57,7 @@ def _out(p: Promotion) -> PromotionOut:
     )
 
 
-@router.post("", response_model=PromotionOut, status_code=201)
+@router.post("", response_model=PromotionOut, status_code=201, responses=errors(409))
 def create_promotion(engine: EngineDep, now: NowDep, body: RulesBody) -> PromotionOut:
     with unit_of_work(engine) as session:
         return _out(lifecycle.create_promotion(session, body, now))
@@ -69,7 +71,7 @@ def list_promotions(session: ReadSessionDep, status: str | None = None) -> list[
     return [_out(p) for p in session.scalars(query)]
 
 
-@router.post("/explain")
+@router.post("/explain", responses=errors(404))
 def explain_receipt(session: ReadSessionDep, now: NowDep, body: CalculateRequest) -> dict:
     """Evaluate a till receipt against the promotions in force: what applies and why the others
     do not. Writes nothing."""
@@ -84,46 +86,46 @@ def check_coupon(session: ReadSessionDep, now: NowDep, body: CouponCheckIn) -> C
     )
 
 
-@router.get("/coupons/batches/{batch_id}/codes")
+@router.get("/coupons/batches/{batch_id}/codes", responses=errors(404))
 def list_codes(
     session: ReadSessionDep,
-    batch_id: int,
-    after: int = 0,
+    batch_id: Id,
+    after: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
 ) -> list[dict]:
     return coupons.list_codes(session, batch_id, limit, after)
 
 
-@router.put("/audiences/{segment}")
+@router.put("/audiences/{segment}", responses=errors(404))
 def set_audience(engine: EngineDep, segment: str, body: AudienceIn) -> dict:
     with unit_of_work(engine) as session:
         members = offers.set_audience(session, segment, body.customer_ids)
     return {"segment": segment, "members": members}
 
 
-@router.get("/offers/customers/{customer_id}")
-def customer_offers(session: ReadSessionDep, now: NowDep, customer_id: int) -> list[dict]:
+@router.get("/offers/customers/{customer_id}", responses=errors(404))
+def customer_offers(session: ReadSessionDep, now: NowDep, customer_id: Id) -> list[dict]:
     return offers.customer_offers(session, customer_id, now)
 
 
-@router.get("/{code}", response_model=PromotionOut)
+@router.get("/{code}", response_model=PromotionOut, responses=errors(404))
 def get_promotion(session: ReadSessionDep, code: str) -> PromotionOut:
     return _out(repository.get_promotion(session, code))
 
 
-@router.put("/{code}", response_model=PromotionOut)
+@router.put("/{code}", response_model=PromotionOut, responses=errors(404, 409))
 def update_draft(engine: EngineDep, now: NowDep, code: str, body: RulesBody) -> PromotionOut:
     with unit_of_work(engine) as session:
         return _out(lifecycle.update_draft(session, code, body, now))
 
 
-@router.post("/{code}/validate")
+@router.post("/{code}/validate", responses=errors(404))
 def validate_draft(session: ReadSessionDep, code: str) -> dict:
     lifecycle.validate_draft(session, code)
     return {"code": code, "valid": True}
 
 
-@router.post("/{code}/publish", response_model=VersionOut)
+@router.post("/{code}/publish", response_model=VersionOut, responses=errors(404, 409))
 def publish_promotion(engine: EngineDep, now: NowDep, code: str) -> VersionOut:
     with unit_of_work(engine) as session:
         version = lifecycle.publish_promotion(session, code, now)
@@ -132,13 +134,13 @@ def publish_promotion(engine: EngineDep, now: NowDep, code: str) -> VersionOut:
         )
 
 
-@router.post("/{code}/pause", response_model=PromotionOut)
+@router.post("/{code}/pause", response_model=PromotionOut, responses=errors(404, 409))
 def pause_promotion(engine: EngineDep, now: NowDep, code: str) -> PromotionOut:
     with unit_of_work(engine) as session:
         return _out(lifecycle.pause_promotion(session, code, now))
 
 
-@router.get("/{code}/versions", response_model=list[VersionOut])
+@router.get("/{code}/versions", response_model=list[VersionOut], responses=errors(404))
 def list_versions(session: ReadSessionDep, code: str) -> list[VersionOut]:
     return [
         VersionOut(version=v.version, rules=v.rules, published_at=v.published_at)
@@ -146,7 +148,12 @@ def list_versions(session: ReadSessionDep, code: str) -> list[VersionOut]:
     ]
 
 
-@router.post("/{code}/coupons", response_model=CouponBatchOut, status_code=201)
+@router.post(
+    "/{code}/coupons",
+    response_model=CouponBatchOut,
+    status_code=201,
+    responses=errors(404, 409),
+)
 def generate_coupons(
     engine: EngineDep, now: NowDep, code: str, body: CouponBatchIn
 ) -> CouponBatchOut:
@@ -172,12 +179,12 @@ def generate_coupons(
     )
 
 
-@router.get("/{code}/coupons")
+@router.get("/{code}/coupons", responses=errors(404))
 def list_batches(session: ReadSessionDep, code: str) -> list[dict]:
     return coupons.list_batches(session, code)
 
 
-@router.post("/{code}/offers", response_model=OffersOut)
+@router.post("/{code}/offers", response_model=OffersOut, responses=errors(404, 409))
 def make_offers(engine: EngineDep, now: NowDep, code: str, body: OffersIn) -> OffersOut:
     options = {
         "expires_at": body.expires_at,
@@ -202,12 +209,12 @@ def make_offers(engine: EngineDep, now: NowDep, code: str, body: OffersIn) -> Of
     )
 
 
-@router.get("/{code}/offers/uplift")
+@router.get("/{code}/offers/uplift", responses=errors(404))
 def offer_uplift(session: ReadSessionDep, code: str) -> dict:
     return offers.offer_uplift(session, code)
 
 
-@router.post("/{code}/simulate")
+@router.post("/{code}/simulate", responses=errors(404))
 def simulate(engine: EngineDep, code: str, body: SimulateIn) -> dict:
     """What the rules (default: the draft) would have cost on the receipts of a period."""
     with read_session(engine) as session:

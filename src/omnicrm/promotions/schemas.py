@@ -6,7 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from omnicrm.core.bounds import AwareInstant, Id, PositiveCount
 
 
 class _In(BaseModel):
@@ -31,9 +33,9 @@ class PromotionOut(BaseModel):
 class CouponBatchIn(_In):
     count: int = Field(0, ge=0, le=10_000_000, description="Unique codes to generate.")
     code: str | None = Field(None, min_length=3, max_length=40, description="A mass code.")
-    max_uses: int | None = Field(1, ge=1, description="Uses per code (None: unlimited).")
-    per_customer: int | None = Field(None, ge=1, description="Uses of the batch per customer.")
-    expires_at: AwareDatetime | None = None
+    max_uses: PositiveCount | None = Field(1, description="Uses per code (None: unlimited).")
+    per_customer: PositiveCount | None = Field(None, description="Uses of the batch per customer.")
+    expires_at: AwareInstant | None = None
     length: int = Field(12, ge=6, le=12)
     prefix: str = Field("", max_length=8, pattern=r"^[A-Za-z0-9]*$")
 
@@ -54,7 +56,7 @@ class CouponBatchOut(BaseModel):
 
 class CouponCheckIn(_In):
     code: str = Field(min_length=1, max_length=60)
-    customer_id: int | None = None
+    customer_id: Id | None = None
 
 
 class CouponCheckOut(BaseModel):
@@ -65,11 +67,11 @@ class CouponCheckOut(BaseModel):
 
 
 class OffersIn(_In):
-    customer_ids: list[int] | None = Field(None, max_length=1_000_000)
+    customer_ids: list[Id] | None = Field(None, max_length=1_000_000)
     segment: str | None = None
     history: Literal["favourite", "lapsed"] | None = None
     category: str | None = None
-    expires_at: AwareDatetime | None = None
+    expires_at: AwareInstant | None = None
     control_share_pct: Decimal = Field(Decimal(10), ge=0, le=90, decimal_places=2)
 
     @model_validator(mode="after")
@@ -90,11 +92,11 @@ class OffersOut(BaseModel):
 
 
 class AudienceIn(_In):
-    customer_ids: list[int] = Field(max_length=5_000_000)
+    customer_ids: list[Id] = Field(max_length=5_000_000)
 
 
 class SimulateIn(_In):
-    start: AwareDatetime
-    end: AwareDatetime
+    start: AwareInstant
+    end: AwareInstant
     rules: dict[str, Any] | None = Field(None, description="Rules to try (default: the draft).")
     assume_presented: bool = True
