@@ -9,13 +9,15 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from omnicrm.api.deps import CallerDep, EngineDep, NowDep, ReadSessionDep
+from omnicrm.api.responses import errors
+from omnicrm.core.bounds import Id
 from omnicrm.privacy import consents
 from omnicrm.privacy.erasure import MAX_REASON, erase_customer
 from omnicrm.privacy.export import export_bytes
 from omnicrm.privacy.holdings import holdings
 from omnicrm.store.db import unit_of_work
 
-router = APIRouter(prefix="/privacy", tags=["privacy"])
+router = APIRouter(prefix="/privacy", tags=["privacy"], responses=errors(404))
 MEDIA = {"json": "application/json", "csv": "application/zip"}
 
 
@@ -25,7 +27,7 @@ class EraseIn(BaseModel):
 
 class ErasureOut(BaseModel):
     id: int
-    customer_id: int
+    customer_id: Id
     profile_ids: list[int]
     reason: str
     actor: str
@@ -78,7 +80,7 @@ def _line(line: consents.ConsentLine) -> dict:
 def export_customer(
     session: ReadSessionDep,
     now: NowDep,
-    customer_id: int,
+    customer_id: Id,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> Response:
     """Everything held about the person behind ``customer_id`` (any of their ids)."""
@@ -95,7 +97,7 @@ def export_customer(
 
 @router.post("/customers/{customer_id}/erase", response_model=ErasureOut)
 def erase(
-    engine: EngineDep, caller: CallerDep, now: NowDep, customer_id: int, body: EraseIn
+    engine: EngineDep, caller: CallerDep, now: NowDep, customer_id: Id, body: EraseIn
 ) -> ErasureOut:
     """Forget the person across every profile merged into them; orders and the ledger stay as
     anonymous facts, and their identifiers go on the suppression list."""
@@ -107,12 +109,12 @@ def erase(
 
 
 @router.get("/customers/{customer_id}/consents", response_model=ConsentsOut)
-def get_consents(session: ReadSessionDep, customer_id: int) -> ConsentsOut:
+def get_consents(session: ReadSessionDep, customer_id: Id) -> ConsentsOut:
     return _consents(consents.consent_history(session, customer_id))
 
 
 @router.put("/customers/{customer_id}/consents", response_model=ConsentsOut)
-def put_consents(engine: EngineDep, now: NowDep, customer_id: int, body: ConsentsIn) -> ConsentsOut:
+def put_consents(engine: EngineDep, now: NowDep, customer_id: Id, body: ConsentsIn) -> ConsentsOut:
     """Record consent decisions (appended: the history is kept, the newest per channel wins)."""
     changes = [consents.ConsentChange(c.channel, c.granted) for c in body.changes]
     with unit_of_work(engine) as session:
