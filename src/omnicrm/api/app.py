@@ -7,6 +7,7 @@ from omnicrm import __version__, web
 from omnicrm.analytics.router import router as analytics_router
 from omnicrm.api import docs, errors
 from omnicrm.api.deps import requires
+from omnicrm.campaigns.router import router as campaigns_router
 from omnicrm.customers.journeys_router import router as journeys_router
 from omnicrm.customers.router import router as customers_router
 from omnicrm.identity.router import router as identity_router
@@ -18,9 +19,10 @@ from omnicrm.store.db import get_engine
 API_PREFIX = "/api/v1"
 
 # Each router with the scope a system's key needs for it. Ingest and loyalty check finer scopes
-# per source and per till operation themselves.
+# per source and per till operation themselves, campaigns read / write per route.
 ROUTERS = (
     (analytics_router, "analytics:read"),
+    (campaigns_router, None),
     (customers_router, "customers:read"),
     (identity_router, "identity:manage"),
     (ingest_router, None),

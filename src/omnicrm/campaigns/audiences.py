@@ -202,6 +202,10 @@ def get(session: Session, code: str) -> Audience:
     return found
 
 
+def list_all(session: Session) -> list[Audience]:
+    return list(session.scalars(select(Audience).order_by(Audience.code)))
+
+
 def save(session: Session, code: str, name: str, rule: rules.Rule, now: datetime) -> Audience:
     """Create the audience ``code`` or replace its rule (snapshots already taken stay)."""
     found = session.scalar(select(Audience).where(Audience.code == code))

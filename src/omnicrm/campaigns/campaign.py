@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
-from omnicrm.campaigns import audiences, control, messages, unsubscribe
+from omnicrm.campaigns import audiences, control, measure, messages, unsubscribe
 from omnicrm.campaigns.templates import Personal, Template
 from omnicrm.core.errors import Conflict, FieldError, InvalidRecord, NotFound
 from omnicrm.core.settings import get_settings
@@ -261,7 +261,7 @@ def launch(
     db: duckdb.DuckDBPyConnection,
     code: str,
     now: datetime,
-    enqueue: Enqueue = messages.enqueue,
+    enqueue: Enqueue | None = None,
 ) -> Launch:
     """Freeze the audience (once), split the controls, render and queue every treated
     customer's message; repeating it queues only what is missing."""
@@ -269,6 +269,7 @@ def launch(
         campaign = get(session, code)
         frozen = _freeze(session, db, campaign, now)
         variants = variants_of(session, campaign)
+    enqueue = enqueue or messages.enqueue
     treated, own, global_ = split(campaign, frozen.members)
     report = Launch(code, frozen.size, len(own), len(global_))
     templates = [Template(v.subject, v.text, v.html) for v in variants]
@@ -307,3 +308,23 @@ def launch(
     with unit_of_work(engine) as session:
         get(session, code).queued += report.queued
     return report
+
+
+def results(session: Session, db: duckdb.DuckDBPyConnection, code: str) -> measure.Result:
+    """The launched campaign's treated against its controls over its measurement window."""
+    campaign = get(session, code)
+    if campaign.snapshot_id is None or campaign.launched_at is None:
+        raise Conflict(f"campaign {code!r} has not been launched")
+    frozen = audiences.load_snapshot(session, campaign.snapshot_id)
+    treated, own, global_ = split(campaign, frozen.members)
+    since = max(campaign.starts_at or campaign.launched_at, campaign.launched_at)
+    until = since + timedelta(days=campaign.window_days)
+    t, c = measure.read_outcomes(db, treated, np.concatenate([own, global_]), since, until)
+    settings = get_settings()
+    return measure.measure(
+        t,
+        c,
+        message_cost_minor=settings.campaign_message_cost_minor,
+        margin_bp=settings.campaign_margin_bp,
+        min_sample=settings.campaign_min_sample,
+    )
