@@ -12,9 +12,9 @@ NOW = 2025-10-01 10:00 UTC; P1 is in Shoes, P2 and P3 in Bags; the cart timeout 
 
 from datetime import UTC, date, datetime, timedelta
 
-from analytics.analytics_shop import Shop
 from sqlalchemy.orm import Session
 
+from analytics.analytics_shop import Shop
 from omnicrm.store.schema import Consent
 from omnicrm.store.schema.loyalty import LoyaltyAccount, LoyaltyLot, LoyaltyOperation
 

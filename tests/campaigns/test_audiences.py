@@ -5,10 +5,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from analytics.analytics_shop import Shop
 from campaign_shop import NOW, build
 from sqlalchemy import Engine
 
+from analytics.analytics_shop import Shop
 from omnicrm.analytics.snapshot import Snapshot
 from omnicrm.campaigns import audiences
 from omnicrm.core.errors import InvalidRecord
@@ -128,5 +128,5 @@ def test_snapshot_keeps_the_members_it_was_taken_with(engine, db, shop) -> None:
         )
     with read_session(engine) as session:
         again = audiences.latest_snapshot(session, audiences.get(session, "shoes"))
-    assert again.id == frozen.id and again.taken_at == NOW
+    assert (again.id, again.taken_at) == (frozen.id, NOW)
     assert again.members.tolist() == sorted([shop.ids["A"], shop.ids["B"]])
