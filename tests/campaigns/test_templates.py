@@ -5,8 +5,9 @@ from datetime import date
 
 import pytest
 
+from omnicrm.campaigns import unsubscribe
 from omnicrm.campaigns.templates import Personal, Template
-from omnicrm.core.errors import InvalidRecord
+from omnicrm.core.errors import InvalidRecord, NotFound
 
 ANNA = Personal(
     customer_id=7,
@@ -60,3 +61,13 @@ def test_a_template_that_does_not_parse_is_refused_naming_its_part() -> None:
     with pytest.raises(InvalidRecord) as exc:
         Template("ok", "{% for x in y %}never closed", "{{ fine }}")
     assert [e.field for e in exc.value.errors] == ["text"]
+
+
+def test_unsubscribe_tokens_round_trip_and_refuse_forgeries() -> None:
+    token = unsubscribe.make_token(42, "email", "autumn")
+    assert unsubscribe.read_token(token) == unsubscribe.Unsubscribe(42, "email", "autumn")
+    assert unsubscribe.read_token(unsubscribe.make_token(5, "sms", None)).campaign is None
+    forged = unsubscribe.make_token(43, "email", "autumn").split(".")[0] + "." + token.split(".")[1]
+    for bad in (forged, token + "x", "nonsense", ""):
+        with pytest.raises(NotFound):
+            unsubscribe.read_token(bad)

@@ -7,7 +7,7 @@ A template sees one customer's ``Personal`` values (``{{ first_name }}``, ``{{ l
 Every marketing e-mail gets a plain-text part and the unsubscribe link (``unsubscribe_url``),
 appended when the template does not place it."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 
 from liquid import Environment
@@ -40,6 +40,9 @@ class Personal:
     offer_code: str | None = None
 
 
+PERSONAL = tuple(f.name for f in fields(Personal))
+
+
 @dataclass(frozen=True, slots=True)
 class Rendered:
     subject: str | None
@@ -67,7 +70,8 @@ class Template:
     def render(self, who: Personal, unsubscribe_url: str | None) -> Rendered:
         """The parts for ``who``; a marketing e-mail (``unsubscribe_url`` given) always carries
         the link in both parts. Raises InvalidRecord when a limit is hit."""
-        values = {**asdict(who), UNSUBSCRIBE: unsubscribe_url}
+        values = {name: getattr(who, name) for name in PERSONAL}
+        values[UNSUBSCRIBE] = unsubscribe_url
         try:
             out = {name: t.render(**values) for name, t in self._parts.items()}
         except LiquidError as exc:
