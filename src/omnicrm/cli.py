@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from omnicrm.analytics.command import app as analytics_app
+from omnicrm.campaigns.command import audiences_app, campaigns_app
 from omnicrm.identity.command import app as identity_app
 from omnicrm.ingest.command import import_data
 from omnicrm.loyalty.command import app as loyalty_app
@@ -31,6 +32,8 @@ app.add_typer(web_app, name="web")
 app.add_typer(promotions_app, name="promotions")
 app.add_typer(analytics_app, name="analytics")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(audiences_app, name="audiences")
+app.add_typer(campaigns_app, name="campaigns")
 
 
 @db_app.command("upgrade")

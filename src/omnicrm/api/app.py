@@ -11,6 +11,7 @@ from omnicrm.api.deps import AUDITED_READ, requires_by_method
 from omnicrm.api.limits import RequestLimits
 from omnicrm.api.responses import AUTHENTICATED, EVERY_REQUEST
 from omnicrm.api.responses import errors as error_responses
+from omnicrm.campaigns.router import router as campaigns_router
 from omnicrm.core.settings import get_settings
 from omnicrm.customers.journeys_router import router as journeys_router
 from omnicrm.customers.router import router as customers_router
@@ -30,6 +31,7 @@ API_PREFIX = "/api/v1"
 # routes add what their use cases raise with ``api.responses.errors``.
 ROUTERS = (
     (analytics_router, ("analytics:read", "analytics:write")),
+    (campaigns_router, None),  # campaigns:read / campaigns:write per route
     (customers_router, ("customers:read", None)),
     (identity_router, ("identity:manage", "identity:manage")),
     (ingest_router, None),

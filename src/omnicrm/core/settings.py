@@ -47,6 +47,25 @@ class Settings(BaseSettings):
     """Key of the suppression list's hashes (HMAC-SHA256 of an erased identifier). Set a secret
     of your own before the first erasure: changing it later lets erased people come back."""
 
+    global_control_bp: int = Field(default=500, ge=0, le=10_000)
+    """The global control group, in basis points of customers: never sent a marketing message,
+    so every campaign's effect can be measured against customers who got none."""
+
+    campaign_message_cost_minor: int = Field(default=0, ge=0)
+    """What one queued message costs (provider fee), counted in a campaign's ROMI."""
+
+    campaign_margin_bp: int = Field(default=3000, ge=0, le=10_000)
+    """Gross margin on incremental revenue used for ROMI, in basis points."""
+
+    public_base_url: str = "http://127.0.0.1:8000"
+    """Where customers reach this service: unsubscribe links in messages point here."""
+
+    link_secret: str = Field(default="change-me-unsubscribe-links-secret", min_length=16)
+    """Signs unsubscribe links; set it in production (a link must verify after a restart)."""
+
+    campaign_min_sample: int = Field(default=100, ge=1)
+    """Customers each of treated and control needs before a result may be called significant."""
+
 
 @lru_cache
 def get_settings() -> Settings:

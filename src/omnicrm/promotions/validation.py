@@ -1,6 +1,7 @@
 """Validation on save: the rules' shape (pydantic) and their references to the catalogue, stores
 and loyalty levels, every error naming its field (``conditions[2].select.skus[0]``)."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -23,15 +24,17 @@ class Catalogue:
     """None: segments are not checked (they may be defined after the promotion)."""
 
 
-def field_path(loc: tuple) -> str:
+def field_path(loc: tuple, tags: Collection[str] | None = None) -> str:
     """``('conditions', 2, 'items', 'min_qty')`` -> ``conditions[2].min_qty`` (the union's tag,
-    which pydantic puts after the index, is dropped)."""
+    which pydantic puts after the index, is dropped; ``tags``: the union's tags, by default the
+    promotion's)."""
+    tags = TAGS if tags is None else tags
     out = ""
     previous: object = None
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif isinstance(previous, int) and part in TAGS:
+        elif isinstance(previous, int) and part in tags:
             pass
         else:
             out += f".{part}" if out else str(part)

@@ -1,0 +1,1 @@
+"""Campaigns: audiences, templates, control groups, launch into the outbox, measured effect."""

@@ -1,0 +1,178 @@
+"""HTTP routes of audiences (``/audiences``) and campaigns (``/campaigns``): scopes
+``campaigns:read`` to look, ``campaigns:write`` to change; filling a promotion segment from an
+audience also needs ``promotions:manage``. Routes only translate HTTP to a use case and back."""
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy import Engine
+
+from omnicrm.analytics.router import SnapshotDep
+from omnicrm.analytics.snapshot import Snapshot
+from omnicrm.api.deps import EngineDep, NowDep, ReadSessionDep, requires
+from omnicrm.campaigns import audiences, campaign
+from omnicrm.campaigns.audience_rules import Rule
+from omnicrm.promotions import offers
+from omnicrm.promotions.repository import load_catalogue
+from omnicrm.store.db import read_session, unit_of_work
+from omnicrm.store.schema.campaigns import Audience, Campaign
+
+router = APIRouter(tags=["campaigns"])
+READ, WRITE = [requires("campaigns:read")], [requires("campaigns:write")]
+Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")]
+Rules = Annotated[dict[str, Any], Body(description="An audience rule (see audience_rules.Rule).")]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AudienceIn(_In):
+    code: Code
+    name: str = Field(min_length=1, max_length=200)
+    rules: dict[str, Any]
+
+
+class VariantIn(_In):
+    name: str = Field("A", min_length=1, max_length=40)
+    subject: str | None = None
+    text: str = Field(min_length=1)
+    html: str | None = None
+    weight: int = 1
+
+
+class CampaignIn(_In):
+    code: Code
+    name: str = Field(min_length=1, max_length=200)
+    audience: str
+    channel: str
+    variants: list[VariantIn] = Field(min_length=1, max_length=10)
+    starts_at: AwareDatetime | None = None
+    expires_at: AwareDatetime | None = None
+    window_days: int = 14
+    control_bp: int = 1_000
+    offer_code: str | None = None
+
+
+def _audience_out(a: Audience) -> dict:
+    return {"code": a.code, "name": a.name, "rules": a.rules, "updated_at": a.updated_at}
+
+
+def _count(snapshot: Snapshot, engine: Engine, rule: Rule, now: datetime) -> int:
+    with read_session(engine) as session:
+        live = audiences.live_tables(session.connection(), audiences.needs(rule), now)
+    db = snapshot.cursor()
+    try:
+        return len(audiences.members(db, rule, now, live))
+    finally:
+        db.close()
+
+
+@router.post("/audiences", status_code=201, dependencies=WRITE)
+def create_audience(engine: EngineDep, now: NowDep, body: AudienceIn) -> dict:
+    with unit_of_work(engine) as session:
+        rule = audiences.validate(body.rules, load_catalogue(session))
+        return _audience_out(audiences.save(session, body.code, body.name, rule, now))
+
+
+@router.get("/audiences", dependencies=READ)
+def list_audiences(session: ReadSessionDep) -> list[dict]:
+    return [_audience_out(a) for a in audiences.list_all(session)]
+
+
+@router.post("/audiences/count", dependencies=READ)
+def count_audience(snapshot: SnapshotDep, engine: EngineDep, now: NowDep, body: Rules) -> dict:
+    """The live count while editing: the rule as posted, not saved."""
+    with read_session(engine) as session:
+        rule = audiences.validate(body, load_catalogue(session))
+    return {"count": _count(snapshot, engine, rule, now), "at": now}
+
+
+@router.post("/audiences/{code}/snapshots", status_code=201, dependencies=WRITE)
+def snapshot_audience(snapshot: SnapshotDep, engine: EngineDep, now: NowDep, code: str) -> dict:
+    """Freeze the audience's members now (the analytics snapshot is refreshed first)."""
+    snapshot.refresh(engine)
+    with unit_of_work(engine) as session:
+        audience = audiences.get(session, code)
+        rule = audiences.rule_of(audience)
+        live = audiences.live_tables(session.connection(), audiences.needs(rule), now)
+        db = snapshot.cursor()
+        try:
+            frozen = audiences.take_snapshot(
+                session, audience, audiences.members(db, rule, now, live), now
+            )
+        finally:
+            db.close()
+    return {"id": frozen.id, "audience": code, "taken_at": frozen.taken_at, "size": frozen.size}
+
+
+@router.put(
+    "/audiences/{code}/promotion-segments/{segment}", dependencies=[requires("promotions:manage")]
+)
+def fill_promotion_segment(engine: EngineDep, code: str, segment: str) -> dict:
+    """Replace a promotion segment's members with the audience's latest snapshot."""
+    with unit_of_work(engine) as session:
+        frozen = audiences.latest_snapshot(session, audiences.get(session, code))
+        members = offers.set_audience(session, segment, (int(c) for c in frozen.members))
+    return {"segment": segment, "members": members, "snapshot": frozen.id}
+
+
+def _campaign_out(c: Campaign) -> dict:
+    return {
+        "code": c.code,
+        "name": c.name,
+        "channel": c.channel,
+        "status": c.status,
+        "starts_at": c.starts_at,
+        "launched_at": c.launched_at,
+        "queued": c.queued,
+        "control_bp": c.control_bp,
+        "window_days": c.window_days,
+    }
+
+
+@router.post("/campaigns", status_code=201, dependencies=WRITE)
+def create_campaign(engine: EngineDep, now: NowDep, body: CampaignIn) -> dict:
+    new = campaign.NewCampaign(
+        **body.model_dump(exclude={"variants"}),
+        variants=tuple(campaign.Variant(**v.model_dump()) for v in body.variants),
+    )
+    with unit_of_work(engine) as session:
+        return _campaign_out(campaign.create(session, new, now))
+
+
+@router.get("/campaigns/{code}", dependencies=READ)
+def get_campaign(session: ReadSessionDep, code: str) -> dict:
+    return _campaign_out(campaign.get(session, code))
+
+
+@router.post("/campaigns/{code}/preview", dependencies=READ)
+def preview_campaign(
+    session: ReadSessionDep, now: NowDep, code: str, customer_id: Annotated[int, Query()]
+) -> dict:
+    return campaign.preview(session, code, customer_id, now)
+
+
+@router.post("/campaigns/{code}/launch", dependencies=WRITE)
+def launch_campaign(snapshot: SnapshotDep, engine: EngineDep, now: NowDep, code: str) -> dict:
+    snapshot.refresh(engine)
+    db = snapshot.cursor()
+    try:
+        return asdict(campaign.launch(engine, db, code, now))
+    finally:
+        db.close()
+
+
+@router.get("/campaigns/{code}/results", dependencies=READ)
+def campaign_results(
+    snapshot: SnapshotDep, engine: EngineDep, session: ReadSessionDep, code: str
+) -> dict:
+    snapshot.refresh(engine)
+    db = snapshot.cursor()
+    try:
+        return asdict(campaign.results(session, db, code))
+    finally:
+        db.close()
