@@ -13,14 +13,16 @@ from sqlalchemy import Engine
 from omnicrm.analytics.router import SnapshotDep
 from omnicrm.analytics.snapshot import Snapshot
 from omnicrm.api.deps import EngineDep, NowDep, ReadSessionDep, requires
+from omnicrm.api.responses import errors
 from omnicrm.campaigns import audiences, campaign
 from omnicrm.campaigns.audience_rules import Rule
+from omnicrm.core.bounds import Id
 from omnicrm.promotions import offers
 from omnicrm.promotions.repository import load_catalogue
 from omnicrm.store.db import read_session, unit_of_work
 from omnicrm.store.schema.campaigns import Audience, Campaign
 
-router = APIRouter(tags=["campaigns"])
+router = APIRouter(tags=["campaigns"], responses=errors(400, 404, 409))
 READ, WRITE = [requires("campaigns:read")], [requires("campaigns:write")]
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")]
 Rules = Annotated[dict[str, Any], Body(description="An audience rule (see audience_rules.Rule).")]
@@ -151,7 +153,7 @@ def get_campaign(session: ReadSessionDep, code: str) -> dict:
 
 @router.post("/campaigns/{code}/preview", dependencies=READ)
 def preview_campaign(
-    session: ReadSessionDep, now: NowDep, code: str, customer_id: Annotated[int, Query()]
+    session: ReadSessionDep, now: NowDep, code: str, customer_id: Annotated[Id, Query()]
 ) -> dict:
     return campaign.preview(session, code, customer_id, now)
 
