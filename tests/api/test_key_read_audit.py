@@ -51,3 +51,22 @@ def test_each_answered_read_by_a_key_is_recorded(engine: Engine) -> None:
     ]
     assert {line.username for line in shown} == {f"key:{key_name}"}
     assert len(shown) == 3
+
+
+def test_a_keys_export_of_a_persons_data_is_audited_and_an_erasure_is_not_a_read(
+    engine: Engine,
+) -> None:
+    with unit_of_work(engine) as session:
+        anna = Customer(source="members", source_key="1", created_at=T0, first_name="Анна")
+        session.add(anna)
+        session.flush()
+        anna_id = anna.id
+    client = api_client(engine, ("privacy:manage",))
+    assert client.get(f"/api/v1/privacy/customers/{anna_id}/export").status_code == 200
+    erased = client.post(f"/api/v1/privacy/customers/{anna_id}/erase", json={"reason": "asked"})
+    assert erased.status_code == 200, erased.text
+    with read_session(engine) as session:
+        rows = session.execute(
+            select(StaffAuditEntry.action, StaffAuditEntry.subject).order_by(StaffAuditEntry.id)
+        ).all()
+    assert [tuple(r) for r in rows] == [("read_customer_export", f"customer:{anna_id}")]

@@ -60,7 +60,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     shared = error_responses(*AUTHENTICATED, *EVERY_REQUEST)
     for router, scopes in ROUTERS:
         guards = [requires_by_method(*scopes)] if scopes else []
-        if router is customers_router:  # personal data: every read by a key is audited
+        if router in (customers_router, privacy_router):  # personal data: reads are audited
             guards.append(AUDITED_READ)
         app.include_router(router, prefix=API_PREFIX, dependencies=guards, responses=shared)
     web.install(app)

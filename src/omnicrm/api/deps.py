@@ -97,6 +97,8 @@ def _audit_key_read(
     request: Request, caller: CallerDep, engine: EngineDep, now: NowDep
 ) -> Iterator[None]:
     yield  # a failed read (404, 422) read nothing: only an answered one is recorded
+    if request.method not in READ_METHODS:
+        return  # a change is recorded by its own use case (an erasure, a consent change)
     route = request.scope.get("route")
     action, subject = read_of(request.path_params, getattr(route, "path", request.url.path))
     with unit_of_work(engine) as session:
