@@ -61,6 +61,11 @@ def test_production_over_https_sends_hsts_and_a_secure_cookie(
 ) -> None:
     settings_env.setenv("OMNICRM_PRODUCTION", "1")
     settings_env.setenv("OMNICRM_WEB_SESSION_SECRET", SECRET)
+    with pytest.raises(RuntimeError, match="OMNICRM_PRIVACY_KEY and OMNICRM_LINK_SECRET"):
+        create_app(store.engine)
+    settings_env.setenv("OMNICRM_PRIVACY_KEY", SECRET[::-1])
+    settings_env.setenv("OMNICRM_LINK_SECRET", SECRET.upper())
+    get_settings.cache_clear()
     app = create_app(store.engine)
     client = TestClient(app, base_url="https://testserver", follow_redirects=False)
     signed = _sign_in(client)

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from omnicrm.core.settings import get_settings
+
 
 class WebSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OMNICRM_WEB_", env_file=".env", extra="ignore")
@@ -37,8 +39,9 @@ MIN_DISTINCT_CHARACTERS = 16
 
 def check_production(settings: WebSettings, production: bool) -> None:
     """In production the session secret must be set explicitly and look random: a per-process
-    random one signs everybody out on restart, a placeholder lets anyone forge a cookie. Raised
-    at start-up, so the server never runs with either."""
+    random one signs everybody out on restart, a placeholder lets anyone forge a cookie. The
+    privacy key and the link secret must be set too (the defaults are public). Raised at
+    start-up, so the server never runs with any of them."""
     if not production:
         return
     secret = settings.session_secret
@@ -50,6 +53,13 @@ def check_production(settings: WebSettings, production: bool) -> None:
             "OMNICRM_PRODUCTION is set: set OMNICRM_WEB_SESSION_SECRET to a long random value "
             "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
         )
+    defaults = [
+        f"OMNICRM_{name.upper()}"
+        for name in ("privacy_key", "link_secret")
+        if name not in get_settings().model_fields_set
+    ]
+    if defaults:
+        raise RuntimeError(f"OMNICRM_PRODUCTION is set: set {' and '.join(defaults)}")
 
 
 @lru_cache
