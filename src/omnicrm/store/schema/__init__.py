@@ -1,6 +1,7 @@
 """Every table of the operational store; importing this module registers them all on ``Base``."""
 
 from omnicrm.store.schema import loyalty  # noqa: F401 (registers the loyalty tables)
+from omnicrm.store.schema import campaigns_outbox  # noqa: F401 (registers the outbox tables)
 from omnicrm.store.schema.base import Base, BigId, UtcDateTime
 from omnicrm.store.schema.customers import Consent, Customer, Identifier
 from omnicrm.store.schema.events import Event, RecordIdentifier
