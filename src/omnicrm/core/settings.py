@@ -24,6 +24,22 @@ class Settings(BaseSettings):
     """A cart with no add or remove for this long is abandoned (closed; an order closes it too).
     A day, so a cart started online one evening is still open at the till the next day."""
 
+    global_control_bp: int = Field(default=500, ge=0, le=10_000)
+    """Share of customers (basis points) in the global control group: never sent marketing."""
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "omnicrm@localhost"
+    """The From address of e-mail; its domain also names the Message-ID."""
+
+    webhook_url: str | None = None
+    """The generic HTTP provider for sms, push and messenger (none: those channels wait)."""
+
+    webhook_token: str | None = None
+
+    customer_timezone: str = "Europe/Moscow"
+    """The zone of a customer with no home store, for quiet hours and per-day caps."""
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -1,0 +1,1 @@
+"""Campaigns and communications: audiences, templates, the outbox, channels and measured effect."""

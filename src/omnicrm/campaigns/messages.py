@@ -1,0 +1,153 @@
+"""The outbox: messages are written here before anything is sent, under a unique deterministic
+key, and workers claim them with leases. Enqueueing the same message twice inserts it once;
+a worker killed mid-send leaves its rows leased, and they are claimed again when the lease ends."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from omnicrm.core.clock import utcnow
+from omnicrm.core.errors import FieldError, InvalidRecord
+from omnicrm.store.schema.campaigns_outbox import CampaignMessage, CampaignSending
+
+CHANNELS = ("email", "sms", "push", "messenger")
+KINDS = ("marketing", "transactional")
+CLAIMABLE = ("queued", "held", "retrying")
+FINAL = ("sent", "bounced", "dropped", "failed")
+
+OUTBOX = CampaignMessage.__table__
+SENDING = CampaignSending.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    key: str  # deterministic: f"{campaign or trigger occurrence}:{customer_id}:{channel}:{step}"
+    customer_id: int
+    channel: str  # email | sms | push | messenger
+    kind: str  # marketing | transactional
+    campaign: str | None  # campaign code (None for a trigger)
+    subject: str | None
+    text: str
+    html: str | None
+    not_before: datetime | None  # aware UTC; quiet hours may hold it later
+    expires_at: datetime | None  # aware UTC; a send after it is dropped and says so
+
+
+def _problems(i: int, m: OutgoingMessage) -> list[FieldError]:
+    at = f"messages[{i}]"
+    errors = []
+    if not m.key or len(m.key) > 200:
+        errors.append(FieldError(f"{at}.key", "must be 1 to 200 characters"))
+    if m.channel not in CHANNELS:
+        errors.append(FieldError(f"{at}.channel", f"must be one of {', '.join(CHANNELS)}"))
+    if m.kind not in KINDS:
+        errors.append(FieldError(f"{at}.kind", f"must be one of {', '.join(KINDS)}"))
+    if not m.text:
+        errors.append(FieldError(f"{at}.text", "must not be empty"))
+    for name in ("not_before", "expires_at"):
+        value = getattr(m, name)
+        if value is not None and value.tzinfo is None:
+            errors.append(FieldError(f"{at}.{name}", "must carry a time zone"))
+    return errors
+
+
+def enqueue(conn: Connection, messages: Sequence[OutgoingMessage]) -> int:
+    """Insert the messages not yet in the outbox (unique key); the number inserted."""
+    errors = [e for i, m in enumerate(messages) for e in _problems(i, m)]
+    if errors:
+        raise InvalidRecord(errors)
+    if not messages:
+        return 0
+    now = utcnow()
+    rows = [
+        {
+            "key": m.key,
+            "customer_id": m.customer_id,
+            "channel": m.channel,
+            "kind": m.kind,
+            "campaign": m.campaign,
+            "subject": m.subject,
+            "text": m.text,
+            "html": m.html,
+            "created_at": now,
+            "expires_at": m.expires_at,
+            "status": "queued",
+            "due_at": m.not_before,
+            "attempts": 0,
+        }
+        for m in messages
+    ]
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(OUTBOX).on_conflict_do_nothing(index_elements=["key"]).returning(OUTBOX.c.id)
+    )
+    return len(conn.execute(stmt, rows).all())
+
+
+def _due(now: datetime, channels: Sequence[str]) -> list:
+    """Rows a worker with providers for ``channels`` may send at ``now`` (leases aside)."""
+    paused = select(SENDING.c.campaign).where(SENDING.c.paused_at.is_not(None))
+    return [
+        OUTBOX.c.status.in_(CLAIMABLE),
+        OUTBOX.c.channel.in_(channels),
+        or_(OUTBOX.c.due_at.is_(None), OUTBOX.c.due_at <= now),
+        or_(OUTBOX.c.campaign.is_(None), OUTBOX.c.campaign.not_in(paused)),
+    ]
+
+
+def claim(
+    conn: Connection,
+    owner: str,
+    now: datetime,
+    *,
+    limit: int,
+    lease: timedelta,
+    channels: Sequence[str] = CHANNELS,
+) -> list[dict]:
+    """Lease up to ``limit`` due rows to ``owner`` until ``now + lease``; the rows, oldest first.
+
+    PostgreSQL skips rows another worker holds locked; SQLite's writer already holds the lock."""
+    free = or_(OUTBOX.c.lease_until.is_(None), OUTBOX.c.lease_until <= now)
+    due = select(OUTBOX.c.id).where(*_due(now, channels), free).order_by(OUTBOX.c.id).limit(limit)
+    if conn.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = conn.execute(due).scalars().all()
+    if not ids:
+        return []
+    conn.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id.in_(ids))
+        .values(lease_owner=owner, lease_until=now + lease)
+    )
+    rows = conn.execute(select(OUTBOX).where(OUTBOX.c.id.in_(ids)).order_by(OUTBOX.c.id))
+    return [dict(r._mapping) for r in rows]
+
+
+def pending(conn: Connection, now: datetime, channels: Sequence[str] = CHANNELS) -> bool:
+    """Whether anything is due now, leased or not (a leased row may come back to be claimed)."""
+    row = conn.execute(select(OUTBOX.c.id).where(*_due(now, channels)).limit(1)).first()
+    return row is not None
+
+
+def finish(conn: Connection, message_id: int, owner: str, **values: object) -> bool:
+    """Write an outcome on a row this owner still leases, releasing the lease; False if the
+    lease was lost (another worker took the row over)."""
+    done = conn.execute(
+        update(OUTBOX)
+        .where(and_(OUTBOX.c.id == message_id, OUTBOX.c.lease_owner == owner))
+        .values(lease_owner=None, lease_until=None, **values)
+    )
+    return done.rowcount == 1
+
+
+def release(conn: Connection, ids: Sequence[int], owner: str) -> None:
+    """Give rows back unsent (their campaign paused while they were claimed)."""
+    if ids:
+        conn.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(ids), OUTBOX.c.lease_owner == owner)
+            .values(lease_owner=None, lease_until=None)
+        )
