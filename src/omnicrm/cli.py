@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from omnicrm.analytics.command import app as analytics_app
+from omnicrm.campaigns import worker_command
 from omnicrm.identity.command import app as identity_app
 from omnicrm.ingest.command import import_data
 from omnicrm.loyalty.command import app as loyalty_app
@@ -29,6 +30,11 @@ app.add_typer(loyalty_app, name="loyalty")
 app.add_typer(web_app, name="web")
 app.add_typer(promotions_app, name="promotions")
 app.add_typer(analytics_app, name="analytics")
+campaigns_app = typer.Typer(
+    help="Campaigns: the outbox and its sending worker.", no_args_is_help=True
+)
+worker_command.register(campaigns_app)
+app.add_typer(campaigns_app, name="campaigns")
 
 
 @db_app.command("upgrade")

@@ -1,7 +1,8 @@
 """The one policy gate every message passes at send time, in this order: consent for the
 channel (and an address to send to), the global control group, frequency caps, quiet hours,
 expiry. Pure: the worker fetches the facts, this decides, and the outcome's reason is stored on
-the message row. Transactional messages skip the control group and the caps, never consent."""
+the message row. Transactional messages (a code, an order ready for pickup) skip the control
+group, the caps and quiet hours, never consent."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -59,7 +60,7 @@ def decide(
     now: datetime,
 ) -> Decision:
     """The gate's verdict on sending one message on ``channel`` to ``recipient`` at ``now``."""
-    consent = recipient.consents.get(channel)
+    consent = recipient.consents.get(channel)  # marketing needs a yes; transactional, no "no"
     if consent is False or (kind == "marketing" and consent is None):
         return Decision("drop", "consent:refused" if consent is False else "consent:not_given")
     if channel not in recipient.addresses:
@@ -71,7 +72,7 @@ def decide(
     local = now.astimezone(tz)
     if marketing and (capped := _capped(channel, recipient.marketing_sends, policy.caps, local)):
         return Decision("drop", capped)
-    opens = _quiet_until(local, policy)
+    opens = _quiet_until(local, policy) if marketing else None
     send_at = now if opens is None else opens
     if expires_at is not None and send_at >= expires_at:
         return Decision("drop", "expired")

@@ -151,3 +151,14 @@ def release(conn: Connection, ids: Sequence[int], owner: str) -> None:
             .where(OUTBOX.c.id.in_(ids), OUTBOX.c.lease_owner == owner)
             .values(lease_owner=None, lease_until=None)
         )
+
+
+def resume(conn: Connection, campaign: str) -> bool:
+    """Lift a campaign's pause: its waiting messages become claimable again, each where it
+    stopped. False if the campaign was not paused."""
+    done = conn.execute(
+        update(SENDING)
+        .where(SENDING.c.campaign == campaign, SENDING.c.paused_at.is_not(None))
+        .values(paused_at=None, paused_reason=None, consecutive_errors=0)
+    )
+    return done.rowcount == 1

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
 
     webhook_token: str | None = None
 
+    quiet_from_hour: int = Field(default=21, ge=0, le=23)
+    quiet_until_hour: int = Field(default=9, ge=0, le=23)
+    """Marketing is held from ``quiet_from_hour`` to ``quiet_until_hour`` customer-local time
+    (equal hours: no quiet hours)."""
+
     customer_timezone: str = "Europe/Moscow"
     """The zone of a customer with no home store, for quiet hours and per-day caps."""
 

@@ -41,8 +41,8 @@ class SmtpProvider:
             code, text = next(iter(exc.recipients.values()))
             return _answer(code, text)
         except smtplib.SMTPResponseException as exc:
-            if exc.smtp_code >= 500:
-                self._reset()
+            if exc.smtp_code == 421:  # the server is closing the session
+                self.close()
             return _answer(exc.smtp_code, exc.smtp_error)
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
@@ -53,14 +53,6 @@ class SmtpProvider:
         if self._smtp is None:
             self._smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         return self._smtp
-
-    def _reset(self) -> None:
-        """After a refused transaction the session is still good; RSET starts a clean one."""
-        try:
-            if self._smtp is not None:
-                self._smtp.rset()
-        except (smtplib.SMTPException, OSError):
-            self.close()
 
     def close(self) -> None:
         if self._smtp is not None:

@@ -1,9 +1,9 @@
 """The campaign outbox: one row per message to send, written before the send, and the sending
 state of each campaign (paused after too many consecutive errors).
 
-``key`` is deterministic (campaign or trigger occurrence, customer, channel, step) and unique, so
-enqueueing twice inserts once; workers claim rows with a lease (``lease_until``), so a killed worker's
-rows are claimed again when the lease runs out.
+``key`` is deterministic (campaign or trigger occurrence, customer, channel, step) and unique,
+so enqueueing twice inserts once; workers claim rows with a lease (``lease_until``), so a killed
+worker's rows are claimed again when the lease runs out.
 """
 
 from datetime import datetime
