@@ -3,6 +3,7 @@ a few customers to send to."""
 
 import itertools
 import json
+import socket
 import threading
 import uuid
 from collections import Counter
@@ -43,7 +44,10 @@ class Inbox:
 
 def start_smtp() -> tuple[Controller, Inbox]:
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=0)
+    with socket.socket() as probe:  # aiosmtpd checks its own port, so it needs a real one
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     return controller, inbox
 

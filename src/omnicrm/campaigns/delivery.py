@@ -48,10 +48,12 @@ def append_event(
         "customer_id": message["customer_id"],
         "attrs": {"key": message["key"], "campaign": message["campaign"], **attrs},
     }
-    stmt = dialect.insert(Event.__table__).on_conflict_do_nothing(
-        index_elements=["source", "source_key"]
+    stmt = (
+        dialect.insert(Event.__table__)
+        .on_conflict_do_nothing(index_elements=["source", "source_key"])
+        .returning(Event.__table__.c.id)  # rowcount is not reliable here on psycopg
     )
-    return conn.execute(stmt, row).rowcount == 1
+    return conn.execute(stmt, row).first() is not None
 
 
 def record_receipts(conn: Connection, provider: str, receipts: Sequence[Receipt]) -> ReceiptReport:
