@@ -21,6 +21,7 @@ RUNS = {
     "bench_pages.py": ["--customers", "60"],
     "bench_analytics.py": ["--customers", "60"],
     "bench_promotions.py": ["--codes", "1000", "--customers", "60", "--carts", "200"],
+    "bench_outbox.py": ["--messages", "50"],
 }
 
 

@@ -7,6 +7,7 @@ import socket
 import time as wall
 from collections import Counter
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from omnicrm.campaigns import messages
 from omnicrm.campaigns.channels.base import Envelope, Outcome, Provider
 from omnicrm.campaigns.delivery import append_event
-from omnicrm.campaigns.gate import Policy, decide
+from omnicrm.campaigns.gate import Policy, Recipient, decide
 from omnicrm.campaigns.recipients import load_recipients
 from omnicrm.core.clock import utcnow
 from omnicrm.store.schema.campaigns_outbox import CampaignSending
@@ -34,6 +35,8 @@ class Settings:
     retry_base: timedelta = timedelta(seconds=30)
     retry_cap: timedelta = timedelta(hours=1)
     default_timezone: str = "Europe/Moscow"
+    senders: int = 1
+    """Threads sending one claimed batch (each with its own provider connection)."""
 
 
 def backoff(attempt: int, base: timedelta, cap: timedelta) -> timedelta:
@@ -75,8 +78,21 @@ class Worker:
             recipients = load_recipients(
                 conn, (r["customer_id"] for r in rows), now, self.settings.default_timezone
             )
-        report: Counter[str] = Counter()
         paused: set[str] = set()
+        lanes = self.settings.senders
+        by_lane = [[r for r in rows if r["customer_id"] % lanes == i] for i in range(lanes)]
+        if lanes == 1:
+            return self._lane(rows, recipients, now, paused)
+        with ThreadPoolExecutor(lanes) as pool:
+            done = pool.map(lambda lane: self._lane(lane, recipients, now, paused), by_lane)
+            return sum(done, Counter())
+
+    def _lane(
+        self, rows: list[dict], recipients: Mapping[int, Recipient], now: datetime, paused: set[str]
+    ) -> Counter[str]:
+        """Settle rows one by one. A customer's rows all fall in one lane, so the caps count
+        the sends of this batch too."""
+        report: Counter[str] = Counter()
         for row in rows:
             if row["campaign"] in paused:
                 with self.engine.begin() as conn:

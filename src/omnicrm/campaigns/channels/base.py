@@ -27,6 +27,8 @@ class Outcome:
 
 
 class Provider(Protocol):
+    """A channel's sender; ``send`` may be called from several worker threads at once."""
+
     name: str
 
     def send(self, envelope: Envelope) -> Outcome: ...
