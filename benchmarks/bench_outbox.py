@@ -127,7 +127,7 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--pg-url", default=DEFAULT_PG)
     parser.add_argument("--batch", type=int, default=200)
-    parser.add_argument("--senders", type=int, default=4, help="sending threads")
+    parser.add_argument("--senders", type=int, default=1, help="sending threads")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -184,3 +184,15 @@ def test_http_provider_retries_500_and_receipts_come_back_as_events(engine: Engi
         T0 + timedelta(days=1)
     ) == {"dropped": 1}
     assert rows(engine)[f"SPRING:{b}:sms:2"][1] == "consent:refused"
+
+
+def test_sending_lanes_send_each_message_once_and_keep_caps_per_customer(
+    engine: Engine, smtp
+) -> None:  # type: ignore[no-untyped-def]
+    ids = add_customers(engine, 30)
+    put(engine, *(message(c, step=s) for c in ids for s in ("1", "2")))
+    lanes = Settings(senders=3)
+    assert worker(engine, smtp, settings=lanes).run_once(T0) == {"sent": 30, "dropped": 30}
+    got = rows(engine)
+    assert {got[f"SPRING:{c}:email:2"][1] for c in ids} == {"cap:channel_day"}
+    assert sorted(smtp[1].received.values()) == [1] * 30
