@@ -7,6 +7,8 @@ from omnicrm import __version__, web
 from omnicrm.analytics.router import router as analytics_router
 from omnicrm.api import docs, errors
 from omnicrm.api.deps import requires
+from omnicrm.campaigns.outbox_router import receipts_router
+from omnicrm.campaigns.outbox_router import router as outbox_router
 from omnicrm.customers.journeys_router import router as journeys_router
 from omnicrm.customers.router import router as customers_router
 from omnicrm.identity.router import router as identity_router
@@ -21,6 +23,8 @@ API_PREFIX = "/api/v1"
 # per source and per till operation themselves.
 ROUTERS = (
     (analytics_router, "analytics:read"),
+    (outbox_router, "campaigns:manage"),
+    (receipts_router, "campaigns:receipts"),
     (customers_router, "customers:read"),
     (identity_router, "identity:manage"),
     (ingest_router, None),

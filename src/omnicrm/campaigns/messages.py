@@ -162,3 +162,25 @@ def resume(conn: Connection, campaign: str) -> bool:
         .values(paused_at=None, paused_reason=None, consecutive_errors=0)
     )
     return done.rowcount == 1
+
+
+def list_messages(
+    conn: Connection,
+    *,
+    campaign: str | None = None,
+    customer_id: int | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[dict]:
+    """Outbox rows, newest first, with what happened to each and why."""
+    query = select(OUTBOX).order_by(OUTBOX.c.id.desc()).limit(limit).offset(offset)
+    for column, value in (("campaign", campaign), ("customer_id", customer_id), ("status", status)):
+        if value is not None:
+            query = query.where(OUTBOX.c[column] == value)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def paused_campaigns(conn: Connection) -> list[dict]:
+    query = select(SENDING).where(SENDING.c.paused_at.is_not(None)).order_by(SENDING.c.campaign)
+    return [dict(r) for r in conn.execute(query).mappings()]
