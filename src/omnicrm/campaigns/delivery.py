@@ -6,8 +6,9 @@ and an unsubscribe appends a refusing consent for that channel."""
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import ModuleType
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Executable, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from omnicrm.core.errors import FieldError, InvalidRecord
@@ -38,7 +39,6 @@ def append_event(
     conn: Connection, message: Mapping, event: str, at: datetime, **attrs: object
 ) -> bool:
     """Record ``event`` of ``message`` on its customer; False if it was already recorded."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     row = {
         "source": SOURCE,
         "source_key": f"{message['key']}:{event}",
@@ -48,12 +48,19 @@ def append_event(
         "customer_id": message["customer_id"],
         "attrs": {"key": message["key"], "campaign": message["campaign"], **attrs},
     }
-    stmt = (
+    return conn.execute(_INSERT_EVENT[conn.dialect.name], row).first() is not None
+
+
+def _insert_event(dialect: ModuleType) -> Executable:
+    """Built once per dialect: the worker appends an event for every message it sends."""
+    return (
         dialect.insert(Event.__table__)
         .on_conflict_do_nothing(index_elements=["source", "source_key"])
         .returning(Event.__table__.c.id)  # rowcount is not reliable here on psycopg
     )
-    return conn.execute(stmt, row).first() is not None
+
+
+_INSERT_EVENT = {"postgresql": _insert_event(postgresql), "sqlite": _insert_event(sqlite)}
 
 
 def record_receipts(conn: Connection, provider: str, receipts: Sequence[Receipt]) -> ReceiptReport:

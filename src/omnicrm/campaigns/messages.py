@@ -2,11 +2,11 @@
 key, and workers claim them with leases. Enqueueing the same message twice inserts it once;
 a worker killed mid-send leaves its rows leased, and they are claimed again when the lease ends."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from omnicrm.core.clock import utcnow
@@ -132,14 +132,24 @@ def pending(conn: Connection, now: datetime, channels: Sequence[str] = CHANNELS)
     return row is not None
 
 
-def finish(conn: Connection, message_id: int, owner: str, **values: object) -> bool:
-    """Write an outcome on a row this owner still leases, releasing the lease; False if the
-    lease was lost (another worker took the row over)."""
-    done = conn.execute(
-        update(OUTBOX)
-        .where(and_(OUTBOX.c.id == message_id, OUTBOX.c.lease_owner == owner))
-        .values(lease_owner=None, lease_until=None, **values)
-    )
+OUTCOME = ("status", "reason", "due_at", "attempts", "provider", "provider_id", "sent_at")
+# built once: the worker runs it for every message, and building a statement costs more than
+# running it
+_FINISH = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("b_id"), OUTBOX.c.lease_owner == bindparam("b_owner"))
+    .values(lease_owner=None, lease_until=None, **{c: bindparam(c) for c in OUTCOME})
+)
+
+
+def finish(conn: Connection, row: Mapping, owner: str, **changes: object) -> bool:
+    """Write an outcome (``changes`` to the row's outcome columns) on a row this owner still
+    leases, releasing the lease; False if the lease was lost (another worker took it over)."""
+    unknown = set(changes) - set(OUTCOME)
+    if unknown:
+        raise ValueError(f"not an outcome column: {', '.join(sorted(unknown))}")
+    values = {c: changes.get(c, row[c]) for c in OUTCOME}
+    done = conn.execute(_FINISH, {"b_id": row["id"], "b_owner": owner, **values})
     return done.rowcount == 1
 
 

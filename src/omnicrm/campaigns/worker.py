@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, update
+from sqlalchemy import Connection, Engine, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from omnicrm.campaigns import messages
@@ -23,6 +23,11 @@ from omnicrm.core.clock import utcnow
 from omnicrm.store.schema.campaigns_outbox import CampaignSending
 
 SENDING = CampaignSending.__table__
+_RESET_ERRORS = (  # built once: it runs after every successful send
+    update(SENDING)
+    .where(SENDING.c.campaign == bindparam("b_campaign"), SENDING.c.consecutive_errors > 0)
+    .values(consecutive_errors=0)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +131,7 @@ class Worker:
 
     def _finish(self, row: Mapping, **values: object) -> None:
         with self.engine.begin() as conn:
-            messages.finish(conn, row["id"], self.owner, **values)
+            messages.finish(conn, row, self.owner, **values)
 
     def _settle(
         self, row: Mapping, provider: Provider, outcome: Outcome, now: datetime, paused: set[str]
@@ -152,7 +157,7 @@ class Worker:
                     "due_at": now + backoff(attempts, s.retry_base, s.retry_cap),
                 }
             if not messages.finish(
-                conn, row["id"], self.owner, attempts=attempts, provider=provider.name, **values
+                conn, row, self.owner, attempts=attempts, provider=provider.name, **values
             ):
                 return "lost_lease"
             if values["status"] in ("sent", "bounced"):
@@ -193,11 +198,7 @@ def _count_error(
 ) -> bool:
     """Keep the campaign's run of consecutive errors; True when this error pauses it."""
     if not error:
-        conn.execute(
-            update(SENDING)
-            .where(SENDING.c.campaign == campaign, SENDING.c.consecutive_errors > 0)
-            .values(consecutive_errors=0)
-        )
+        conn.execute(_RESET_ERRORS, {"b_campaign": campaign})
         return False
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(SENDING).values(campaign=campaign, consecutive_errors=1)
