@@ -26,7 +26,7 @@ from bench_till import DEFAULT_PG, fresh_database
 from omnicrm.campaigns.channels.smtp import SmtpProvider
 from omnicrm.campaigns.gate import Policy
 from omnicrm.campaigns.messages import OutgoingMessage, enqueue
-from omnicrm.campaigns.worker import Settings, Worker
+from omnicrm.campaigns.worker import SendingSettings, Worker
 from omnicrm.store.db import make_engine
 from omnicrm.store.migrate import upgrade
 from omnicrm.store.schema import Consent, Customer, Identifier
@@ -112,7 +112,7 @@ def child(url: str, port: int, batch: int, senders: int) -> None:
         engine,
         {"email": provider},
         Policy(global_control_bp=0),
-        Settings(batch=batch, senders=senders),
+        SendingSettings(batch=batch, senders=senders),
     )
     started = time.perf_counter()
     report = worker.run(lambda: T0, until_idle=True, poll_seconds=0.05)

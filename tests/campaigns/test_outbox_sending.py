@@ -14,13 +14,13 @@ from omnicrm.campaigns.control import in_control
 from omnicrm.campaigns.delivery import Receipt, record_receipts
 from omnicrm.campaigns.gate import Policy
 from omnicrm.campaigns.messages import enqueue, resume
-from omnicrm.campaigns.worker import Settings, Worker
+from omnicrm.campaigns.worker import SendingSettings, Worker
 from omnicrm.core.errors import InvalidRecord
 from omnicrm.store.schema import Consent, Event
 from omnicrm.store.schema.campaigns_outbox import CampaignMessage
 
 NO_CONTROL = Policy(global_control_bp=0)
-FAST = Settings(retry_base=timedelta(minutes=1), max_attempts=3, pause_after=10)
+FAST = SendingSettings(retry_base=timedelta(minutes=1), max_attempts=3, pause_after=10)
 
 
 @pytest.fixture
@@ -137,7 +137,7 @@ def test_a_campaign_pauses_after_consecutive_errors_and_resumes(engine: Engine, 
     _, inbox = smtp
     inbox.script = {email_of(c): [451] for c in ids[:3]}
     put(engine, *(message(c) for c in ids))
-    sender = worker(engine, smtp, settings=Settings(pause_after=3))
+    sender = worker(engine, smtp, settings=SendingSettings(pause_after=3))
     assert sender.run_once(T0) == {"retrying": 3, "released": 2}
     assert sender.run_once(T0 + timedelta(hours=1)) == {}  # paused: nothing claimed
     with engine.begin() as conn:
@@ -191,7 +191,7 @@ def test_sending_lanes_send_each_message_once_and_keep_caps_per_customer(
 ) -> None:  # type: ignore[no-untyped-def]
     ids = add_customers(engine, 30)
     put(engine, *(message(c, step=s) for c in ids for s in ("1", "2")))
-    lanes = Settings(senders=3)
+    lanes = SendingSettings(senders=3)
     assert worker(engine, smtp, settings=lanes).run_once(T0) == {"sent": 30, "dropped": 30}
     got = rows(engine)
     assert {got[f"SPRING:{c}:email:2"][1] for c in ids} == {"cap:channel_day"}

@@ -41,7 +41,8 @@ class Recipient:
     timezone: str
     consents: Mapping[str, bool]  # the decision in force per channel; absent = never asked
     addresses: Mapping[str, str]  # channel -> where to send
-    marketing_sends: Sequence[tuple[str, datetime]]  # (channel, sent_at) of recent marketing
+    marketing_sends: list[tuple[str, datetime]]
+    """(channel, sent_at) of recent marketing; the worker adds the sends of the batch."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ _RESET_ERRORS = (  # built once: it runs after every successful send
 
 
 @dataclass(frozen=True, slots=True)
-class Settings:
+class SendingSettings:
     batch: int = 200
     lease: timedelta = timedelta(seconds=60)
     max_attempts: int = 6
@@ -59,7 +59,7 @@ class Worker:
         engine: Engine,
         providers: Mapping[str, Provider],
         policy: Policy,
-        settings: Settings = Settings(),
+        settings: SendingSettings = SendingSettings(),
         owner: str | None = None,
     ) -> None:
         self.engine, self.providers = engine, providers
@@ -125,7 +125,7 @@ class Worker:
                 )
                 status = self._settle(row, provider, provider.send(envelope), now, paused)
                 if status == "sent" and row["kind"] == "marketing":
-                    recipient.marketing_sends.append((row["channel"], now))  # type: ignore[attr-defined]
+                    recipient.marketing_sends.append((row["channel"], now))
                 report[status] += 1
         return report
 

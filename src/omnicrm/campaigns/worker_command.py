@@ -6,13 +6,12 @@ from typing import Annotated
 
 import typer
 
+from omnicrm.campaigns.gate import Policy
+from omnicrm.core.settings import get_settings
 from omnicrm.store.commandline import DbUrl, migrated_engine
 
 
-def policy_from_settings():  # type: ignore[no-untyped-def]
-    from omnicrm.campaigns.gate import Policy
-    from omnicrm.core.settings import get_settings
-
+def policy_from_settings() -> Policy:
     s = get_settings()
     return Policy(
         global_control_bp=s.global_control_bp,
@@ -25,7 +24,6 @@ def providers_from_settings(smtp_host: str | None, smtp_port: int | None) -> dic
     """E-mail over SMTP always; sms, push and messenger when a webhook provider is configured."""
     from omnicrm.campaigns.channels.smtp import SmtpProvider
     from omnicrm.campaigns.channels.webhook import WebhookProvider
-    from omnicrm.core.settings import get_settings
 
     s = get_settings()
     providers: dict = {
@@ -51,10 +49,9 @@ def worker(
     poll_seconds: Annotated[float, typer.Option(min=0.05)] = 1.0,
 ) -> None:
     """Send the outbox: claim due messages, pass each through the policy gate, send, record."""
-    from omnicrm.campaigns.worker import Settings, Worker
-    from omnicrm.core.settings import get_settings
+    from omnicrm.campaigns.worker import SendingSettings, Worker
 
-    settings = Settings(
+    settings = SendingSettings(
         batch=batch,
         lease=timedelta(seconds=lease_seconds),
         default_timezone=get_settings().customer_timezone,
