@@ -22,6 +22,7 @@ RUNS = {
     "bench_analytics.py": ["--customers", "60"],
     "bench_promotions.py": ["--codes", "1000", "--customers", "60", "--carts", "200"],
     "bench_audience.py": ["--customers", "500", "--null-outbox"],
+    "bench_outbox.py": ["--messages", "50"],
 }
 
 

@@ -11,6 +11,8 @@ from omnicrm.api.deps import AUDITED_READ, requires_by_method
 from omnicrm.api.limits import RequestLimits
 from omnicrm.api.responses import AUTHENTICATED, EVERY_REQUEST
 from omnicrm.api.responses import errors as error_responses
+from omnicrm.campaigns.outbox_router import receipts_router
+from omnicrm.campaigns.outbox_router import router as outbox_router
 from omnicrm.campaigns.router import router as campaigns_router
 from omnicrm.core.settings import get_settings
 from omnicrm.customers.journeys_router import router as journeys_router
@@ -31,6 +33,9 @@ API_PREFIX = "/api/v1"
 # routes add what their use cases raise with ``api.responses.errors``.
 ROUTERS = (
     (analytics_router, ("analytics:read", "analytics:write")),
+    # before the campaigns router: its /campaigns/{code} would take /campaigns/messages
+    (outbox_router, ("campaigns:manage", "campaigns:manage")),
+    (receipts_router, ("campaigns:receipts", "campaigns:receipts")),
     (campaigns_router, None),  # campaigns:read / campaigns:write per route
     (customers_router, ("customers:read", None)),
     (identity_router, ("identity:manage", "identity:manage")),

@@ -1,1 +1,1 @@
-"""Campaigns: audiences, templates, control groups, launch into the outbox, measured effect."""
+"""Campaigns and communications: audiences, templates, the outbox, channels and measured effect."""

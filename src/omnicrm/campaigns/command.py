@@ -1,9 +1,7 @@
 """``omnicrm audiences ...`` and ``omnicrm campaigns ...``: count a rule file, launch a
-campaign, print its results. The sending part's commands (``campaigns worker``) join through
-``campaigns.worker_command.register`` when that module is present."""
+campaign, print its results; the sending worker's commands (``campaigns worker``, ``resume``)
+join from ``campaigns.worker_command``."""
 
-import importlib
-import importlib.util
 import json
 from dataclasses import asdict
 from datetime import date, datetime
@@ -12,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from omnicrm.campaigns import worker_command
 from omnicrm.store.commandline import DbUrl
 
 audiences_app = typer.Typer(
@@ -90,5 +89,4 @@ def results(code: str, db: DbUrl = None, snapshot: SnapshotPath = None) -> None:
     cursor.close()
 
 
-if importlib.util.find_spec("omnicrm.campaigns.worker_command") is not None:
-    importlib.import_module("omnicrm.campaigns.worker_command").register(campaigns_app)
+worker_command.register(campaigns_app)

@@ -1,11 +1,25 @@
-"""The outbox seam: what a campaign or a trigger hands to the sender. Owned by the ``sending``
-part (its version, with the ``campaign_messages`` table, replaces this one at merge)."""
+"""The outbox: messages are written here before anything is sent, under a unique deterministic
+key, and workers claim them with leases. Enqueueing the same message twice inserts it once;
+a worker killed mid-send leaves its rows leased, and they are claimed again when the lease ends."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from omnicrm.core.clock import utcnow
+from omnicrm.core.errors import FieldError, InvalidRecord
+from omnicrm.store.schema.campaigns_outbox import CampaignMessage, CampaignSending
+
+CHANNELS = ("email", "sms", "push", "messenger")
+KINDS = ("marketing", "transactional")
+CLAIMABLE = ("queued", "held", "retrying")
+FINAL = ("sent", "bounced", "dropped", "failed")
+
+OUTBOX = CampaignMessage.__table__
+SENDING = CampaignSending.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +36,161 @@ class OutgoingMessage:
     expires_at: datetime | None  # aware UTC; a send after it is dropped and says so
 
 
+def _problems(i: int, m: OutgoingMessage) -> list[FieldError]:
+    at = f"messages[{i}]"
+    errors = []
+    if not m.key or len(m.key) > 200:
+        errors.append(FieldError(f"{at}.key", "must be 1 to 200 characters"))
+    if m.channel not in CHANNELS:
+        errors.append(FieldError(f"{at}.channel", f"must be one of {', '.join(CHANNELS)}"))
+    if m.kind not in KINDS:
+        errors.append(FieldError(f"{at}.kind", f"must be one of {', '.join(KINDS)}"))
+    if not m.text:
+        errors.append(FieldError(f"{at}.text", "must not be empty"))
+    for name in ("not_before", "expires_at"):
+        value = getattr(m, name)
+        if value is not None and value.tzinfo is None:
+            errors.append(FieldError(f"{at}.{name}", "must carry a time zone"))
+    return errors
+
+
 def enqueue(conn: Connection, messages: Sequence[OutgoingMessage]) -> int:
     """Insert the messages not yet in the outbox (unique key); the number inserted."""
-    raise NotImplementedError("the outbox is the sending part's campaign_messages table")
+    errors = [e for i, m in enumerate(messages) for e in _problems(i, m)]
+    if errors:
+        raise InvalidRecord(errors)
+    if not messages:
+        return 0
+    now = utcnow()
+    rows = [
+        {
+            "key": m.key,
+            "customer_id": m.customer_id,
+            "channel": m.channel,
+            "kind": m.kind,
+            "campaign": m.campaign,
+            "subject": m.subject,
+            "text": m.text,
+            "html": m.html,
+            "created_at": now,
+            "expires_at": m.expires_at,
+            "status": "queued",
+            "due_at": m.not_before,
+            "attempts": 0,
+        }
+        for m in messages
+    ]
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(OUTBOX).on_conflict_do_nothing(index_elements=["key"]).returning(OUTBOX.c.id)
+    )
+    return len(conn.execute(stmt, rows).all())
+
+
+def _due(now: datetime, channels: Sequence[str]) -> list:
+    """Rows a worker with providers for ``channels`` may send at ``now`` (leases aside)."""
+    paused = select(SENDING.c.campaign).where(SENDING.c.paused_at.is_not(None))
+    return [
+        OUTBOX.c.status.in_(CLAIMABLE),
+        OUTBOX.c.channel.in_(channels),
+        or_(OUTBOX.c.due_at.is_(None), OUTBOX.c.due_at <= now),
+        or_(OUTBOX.c.campaign.is_(None), OUTBOX.c.campaign.not_in(paused)),
+    ]
+
+
+def claim(
+    conn: Connection,
+    owner: str,
+    now: datetime,
+    *,
+    limit: int,
+    lease: timedelta,
+    channels: Sequence[str] = CHANNELS,
+) -> list[dict]:
+    """Lease up to ``limit`` due rows to ``owner`` until ``now + lease``; the rows, oldest first.
+
+    PostgreSQL skips rows another worker holds locked; SQLite's writer already holds the lock."""
+    free = or_(OUTBOX.c.lease_until.is_(None), OUTBOX.c.lease_until <= now)
+    due = select(OUTBOX.c.id).where(*_due(now, channels), free).order_by(OUTBOX.c.id).limit(limit)
+    if conn.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = conn.execute(due).scalars().all()
+    if not ids:
+        return []
+    conn.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id.in_(ids))
+        .values(lease_owner=owner, lease_until=now + lease)
+    )
+    rows = conn.execute(select(OUTBOX).where(OUTBOX.c.id.in_(ids)).order_by(OUTBOX.c.id))
+    return [dict(r._mapping) for r in rows]
+
+
+def pending(conn: Connection, now: datetime, channels: Sequence[str] = CHANNELS) -> bool:
+    """Whether anything is due now, leased or not (a leased row may come back to be claimed)."""
+    row = conn.execute(select(OUTBOX.c.id).where(*_due(now, channels)).limit(1)).first()
+    return row is not None
+
+
+OUTCOME = ("status", "reason", "due_at", "attempts", "provider", "provider_id", "sent_at")
+# built once: the worker runs it for every message, and building a statement costs more than
+# running it
+_FINISH = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("b_id"), OUTBOX.c.lease_owner == bindparam("b_owner"))
+    .values(lease_owner=None, lease_until=None, **{c: bindparam(c) for c in OUTCOME})
+)
+
+
+def finish(conn: Connection, row: Mapping, owner: str, **changes: object) -> bool:
+    """Write an outcome (``changes`` to the row's outcome columns) on a row this owner still
+    leases, releasing the lease; False if the lease was lost (another worker took it over)."""
+    unknown = set(changes) - set(OUTCOME)
+    if unknown:
+        raise ValueError(f"not an outcome column: {', '.join(sorted(unknown))}")
+    values = {c: changes.get(c, row[c]) for c in OUTCOME}
+    done = conn.execute(_FINISH, {"b_id": row["id"], "b_owner": owner, **values})
+    return done.rowcount == 1
+
+
+def release(conn: Connection, ids: Sequence[int], owner: str) -> None:
+    """Give rows back unsent (their campaign paused while they were claimed)."""
+    if ids:
+        conn.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(ids), OUTBOX.c.lease_owner == owner)
+            .values(lease_owner=None, lease_until=None)
+        )
+
+
+def resume(conn: Connection, campaign: str) -> bool:
+    """Lift a campaign's pause: its waiting messages become claimable again, each where it
+    stopped. False if the campaign was not paused."""
+    done = conn.execute(
+        update(SENDING)
+        .where(SENDING.c.campaign == campaign, SENDING.c.paused_at.is_not(None))
+        .values(paused_at=None, paused_reason=None, consecutive_errors=0)
+    )
+    return done.rowcount == 1
+
+
+def list_messages(
+    conn: Connection,
+    *,
+    campaign: str | None = None,
+    customer_id: int | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[dict]:
+    """Outbox rows, newest first, with what happened to each and why."""
+    query = select(OUTBOX).order_by(OUTBOX.c.id.desc()).limit(limit).offset(offset)
+    for column, value in (("campaign", campaign), ("customer_id", customer_id), ("status", status)):
+        if value is not None:
+            query = query.where(OUTBOX.c[column] == value)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def paused_campaigns(conn: Connection) -> list[dict]:
+    query = select(SENDING).where(SENDING.c.paused_at.is_not(None)).order_by(SENDING.c.campaign)
+    return [dict(r) for r in conn.execute(query).mappings()]

@@ -66,6 +66,24 @@ class Settings(BaseSettings):
     campaign_min_sample: int = Field(default=100, ge=1)
     """Customers each of treated and control needs before a result may be called significant."""
 
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "omnicrm@localhost"
+    """The From address of e-mail; its domain also names the Message-ID."""
+
+    webhook_url: str | None = None
+    """The generic HTTP provider for sms, push and messenger (none: those channels wait)."""
+
+    webhook_token: str | None = None
+
+    quiet_from_hour: int = Field(default=21, ge=0, le=23)
+    quiet_until_hour: int = Field(default=9, ge=0, le=23)
+    """Marketing is held from ``quiet_from_hour`` to ``quiet_until_hour`` customer-local time
+    (equal hours: no quiet hours)."""
+
+    customer_timezone: str = "Europe/Moscow"
+    """The zone of a customer with no home store, for quiet hours and per-day caps."""
+
 
 @lru_cache
 def get_settings() -> Settings:
