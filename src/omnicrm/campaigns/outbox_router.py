@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from omnicrm.api.deps import EngineDep
+from omnicrm.api.responses import errors
 from omnicrm.campaigns import messages
 from omnicrm.campaigns.delivery import Receipt, record_receipts
 from omnicrm.campaigns.outbox_schemas import (
@@ -18,8 +19,10 @@ from omnicrm.campaigns.outbox_schemas import (
 )
 from omnicrm.core.errors import NotFound
 
-router = APIRouter(prefix="/campaigns/messages", tags=["campaigns"])
-receipts_router = APIRouter(prefix="/campaigns/providers", tags=["campaigns"])
+router = APIRouter(prefix="/campaigns/messages", tags=["campaigns"], responses=errors(404))
+receipts_router = APIRouter(
+    prefix="/campaigns/providers", tags=["campaigns"], responses=errors(404)
+)
 
 
 @router.post("", response_model=EnqueueOut, status_code=202)
