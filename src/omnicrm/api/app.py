@@ -11,6 +11,7 @@ from omnicrm.api.deps import AUDITED_READ, requires_by_method
 from omnicrm.api.limits import RequestLimits
 from omnicrm.api.responses import AUTHENTICATED, EVERY_REQUEST
 from omnicrm.api.responses import errors as error_responses
+from omnicrm.campaigns import unsubscribe_page
 from omnicrm.campaigns.outbox_router import receipts_router
 from omnicrm.campaigns.outbox_router import router as outbox_router
 from omnicrm.campaigns.router import router as campaigns_router
@@ -68,6 +69,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         if router in (customers_router, privacy_router):  # personal data: reads are audited
             guards.append(AUDITED_READ)
         app.include_router(router, prefix=API_PREFIX, dependencies=guards, responses=shared)
+    app.include_router(unsubscribe_page.router)  # public: the signed token is the key
     web.install(app)
     app.add_middleware(RequestLimits)
 

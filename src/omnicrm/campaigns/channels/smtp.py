@@ -64,8 +64,11 @@ class SmtpProvider:
         return Outcome("sent", provider_id=mail["Message-ID"])
 
     def _connection(self) -> smtplib.SMTP:
+        """This thread's session; a new one after ``close`` (a provider outlives a worker run)."""
         smtp = getattr(self._local, "smtp", None)
-        if smtp is None:
+        with self._lock:
+            closed = smtp is not None and smtp not in self._open
+        if smtp is None or closed:
             smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             self._local.smtp = smtp
             with self._lock:
@@ -77,7 +80,8 @@ class SmtpProvider:
         self._local.smtp = None
         if smtp is not None:
             with self._lock:
-                self._open.remove(smtp)
+                if smtp in self._open:
+                    self._open.remove(smtp)
             _quit(smtp)
 
     def close(self) -> None:
