@@ -79,13 +79,13 @@ class Fallback(Exception):
     """Not the common case: run the general path (nothing was written)."""
 
 
-_PROGRAMS: dict[tuple[str, int], Program] = {}
+_PROGRAMS: dict[str, Program] = {}
 
 
-def program(conn: Connection, code: str, version: int) -> Program:
-    """Version ``version`` of program ``code``, parsed once per process (versions never change:
-    a changed program is stored as a new version)."""
-    found = _PROGRAMS.get((code, version))
+def program(conn: Connection, code: str, version: int, digest: str) -> Program:
+    """Version ``version`` of program ``code``, parsed once per process by its checksum (a
+    version never changes, and the checksum keeps programs of two databases apart)."""
+    found = _PROGRAMS.get(digest)
     if found is None:
         config = conn.scalar(
             select(LoyaltyProgram.config).where(
@@ -94,7 +94,7 @@ def program(conn: Connection, code: str, version: int) -> Program:
         )
         if config is None:
             raise Fallback
-        found = _PROGRAMS[(code, version)] = Program.model_validate(config)
+        found = _PROGRAMS[digest] = Program.model_validate(config)
     return found
 
 
@@ -153,6 +153,10 @@ def _member_statement(by: str, code_given: bool, dialect: str, lock: bool) -> Se
         a.referral_rewarded,
         program_code.label("program"),
         version.label("version"),
+        select(LoyaltyProgram.checksum)
+        .where(LoyaltyProgram.code == program_code, LoyaltyProgram.version == version)
+        .scalar_subquery()
+        .label("checksum"),
     ]
     if lock:
         if dialect == "postgresql":
@@ -373,7 +377,7 @@ def calculate(conn: Connection, request: ReceiptRequest, now: datetime) -> dict:
     ).first()
     if row is None or row.version is None:
         raise Fallback
-    prog = program(conn, row.program, row.version)
+    prog = program(conn, row.program, row.version, row.checksum)
     check_partner(prog, request.partner)
     state = read_state(conn, state_query(), {"account": row.id}, now)
     member = member_of(row, state, now)
@@ -577,7 +581,7 @@ def _confirm(conn: Connection, request: ReceiptRequest, digest: str, now: dateti
     ).first()
     if row is None or row.version is None:
         raise Fallback
-    prog = program(conn, row.program, row.version)
+    prog = program(conn, row.program, row.version, row.checksum)
     if prog.referral and row.referred_by_id and not row.referral_rewarded:
         raise Fallback  # the referral rewards lock a second account
     occurred = request.occurred_at or now

@@ -23,7 +23,9 @@ from omnicrm.store.schema.loyalty import (
     LoyaltyRegistryEntry,
 )
 
-_PARSED: dict[int, Program] = {}
+_PARSED: dict[str, Program] = {}
+"""Parsed programs by checksum: the content names the entry, so two databases (or one emptied
+and refilled) holding different programs under the same id never share one."""
 
 
 def save_program(session: Session, program: Program) -> tuple[int, bool]:
@@ -54,7 +56,7 @@ def save_program(session: Session, program: Program) -> tuple[int, bool]:
 
 def program_in_force(session: Session, code: str | None) -> tuple[Program, int]:
     """The newest version of program ``code`` (None: the first program loaded)."""
-    query = select(LoyaltyProgram.id, LoyaltyProgram.version, LoyaltyProgram.code)
+    query = select(LoyaltyProgram.id, LoyaltyProgram.version, LoyaltyProgram.checksum)
     if code is None:
         first = session.scalar(select(LoyaltyProgram.code).order_by(LoyaltyProgram.id).limit(1))
         if first is None:
@@ -65,25 +67,25 @@ def program_in_force(session: Session, code: str | None) -> tuple[Program, int]:
     ).first()
     if row is None:
         raise NotFound(f"no loyalty program {code!r}")
-    return _parsed(session, row.id), row.version
+    return _parsed(session, row.id, row.checksum), row.version
 
 
 def program_version(session: Session, code: str, version: int) -> Program:
-    row_id = session.scalar(
-        select(LoyaltyProgram.id).where(
+    row = session.execute(
+        select(LoyaltyProgram.id, LoyaltyProgram.checksum).where(
             LoyaltyProgram.code == code, LoyaltyProgram.version == version
         )
-    )
-    if row_id is None:
+    ).first()
+    if row is None:
         raise NotFound(f"no version {version} of loyalty program {code!r}")
-    return _parsed(session, row_id)
+    return _parsed(session, row.id, row.checksum)
 
 
-def _parsed(session: Session, row_id: int) -> Program:
-    program = _PARSED.get(row_id)
+def _parsed(session: Session, row_id: int, digest: str) -> Program:
+    program = _PARSED.get(digest)
     if program is None:
         config = session.scalar(select(LoyaltyProgram.config).where(LoyaltyProgram.id == row_id))
-        program = _PARSED[row_id] = Program.model_validate(config)
+        program = _PARSED[digest] = Program.model_validate(config)
     return program
 
 
