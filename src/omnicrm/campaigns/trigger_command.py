@@ -33,9 +33,9 @@ def _now(value: str | None) -> datetime:
     try:
         at = datetime.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter("an ISO time, e.g. 2026-12-03T09:00+00:00", "--now") from None
+        raise typer.BadParameter("an ISO time with a zone", param_hint="--now") from None
     if at.tzinfo is None:
-        raise typer.BadParameter("must carry a time zone", "--now")
+        raise typer.BadParameter("must carry a time zone", param_hint="--now")
     return at
 
 
