@@ -8,10 +8,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from loyalty.loyalty_helpers import T0, receipt
 from sending_fakes import add_customers
 from sqlalchemy import Engine, select, update
 
+from loyalty.loyalty_helpers import T0, receipt
 from omnicrm.analytics.segments import SEGMENTS
 from omnicrm.analytics.snapshot import Snapshot
 from omnicrm.identity.resolve import resolve_all
@@ -105,7 +105,8 @@ def test_every_trigger_fires_once_from_its_data(engine: Engine, tmp_path: Path) 
     assert f"trigger:welcome:{account}:{customer}:sms:0" in keys
     assert f"trigger:cart:{cart_event}:{customer}:email:0" in keys
     assert f"trigger:birthday:2025:{customer}:sms:0" in keys
-    assert order is not None and order.startswith("trigger:thanks:")
+    assert order is not None
+    assert order.startswith("trigger:thanks:")
     assert any(k.startswith("trigger:level:") and k.endswith(f":{customer}:till:0") for k in keys)
     assert first["expiring"] == 0  # the lot is still pending (return window)
     assert f"trigger:winback:{order.split(':')[2]}:{customer}:sms:0" in keys  # the last order
@@ -118,7 +119,8 @@ def test_every_trigger_fires_once_from_its_data(engine: Engine, tmp_path: Path) 
     assert _run(client)["queued"] == {code: 0 for code, *_ in TRIGGERS}
     with engine.connect() as conn:
         kinds = dict(conn.execute(select(CampaignMessage.channel, CampaignMessage.kind)).all())
-    assert kinds["email"] == "marketing" and kinds["till"] == "transactional"
+    assert kinds["email"] == "marketing"
+    assert kinds["till"] == "transactional"
 
 
 def test_a_till_message_is_shown_at_calculate_and_delivered_at_confirm_once(
@@ -171,7 +173,8 @@ def test_a_scheduled_campaign_launches_when_due_and_not_before(
     clock.now = starts
     assert _run(client)["launched"] == ["spring"]
     launched = _ok(client.get("/api/v1/campaigns/spring"))
-    assert launched["status"] == "launched" and launched["queued"] > 0
+    assert launched["status"] == "launched"
+    assert launched["queued"] > 0
     assert _run(client)["launched"] == []  # launched once
     assert len(_keys(engine)) == launched["queued"]
 
