@@ -15,6 +15,7 @@ from omnicrm.campaigns import unsubscribe_page
 from omnicrm.campaigns.outbox_router import receipts_router
 from omnicrm.campaigns.outbox_router import router as outbox_router
 from omnicrm.campaigns.router import router as campaigns_router
+from omnicrm.campaigns.triggers_router import router as triggers_router
 from omnicrm.core.settings import get_settings
 from omnicrm.customers.journeys_router import router as journeys_router
 from omnicrm.customers.router import router as customers_router
@@ -37,6 +38,7 @@ ROUTERS = (
     # before the campaigns router: its /campaigns/{code} would take /campaigns/messages
     (outbox_router, ("campaigns:manage", "campaigns:manage")),
     (receipts_router, ("campaigns:receipts", "campaigns:receipts")),
+    (triggers_router, None),  # before campaigns too (/campaigns/triggers); read / write per route
     (campaigns_router, None),  # campaigns:read / campaigns:write per route
     (customers_router, ("customers:read", None)),
     (identity_router, ("identity:manage", "identity:manage")),

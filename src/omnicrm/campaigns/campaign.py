@@ -26,7 +26,7 @@ from omnicrm.store.schema import Customer
 from omnicrm.store.schema.campaigns import Campaign, CampaignVariant
 from omnicrm.store.schema.loyalty import LoyaltyAccount, LoyaltyLot
 
-CHANNELS = ("email", "sms", "push", "messenger")
+CHANNELS = messages.CHANNELS
 CHUNK = 5_000
 EXPIRING_DAYS = 30
 """``points_expiring`` in a template: the active points that expire within this many days."""
@@ -82,13 +82,22 @@ def _check(new: NewCampaign) -> list[FieldError]:
     for i, v in enumerate(new.variants):
         if v.weight < 1:
             errors.append(FieldError(f"variants[{i}].weight", "at least 1"))
-        if new.channel == "email" and not v.subject:
-            errors.append(FieldError(f"variants[{i}].subject", "an e-mail needs a subject"))
+        errors += template_problems(new.channel, v.subject, f"variants[{i}].subject")
         try:
             Template(v.subject, v.text, v.html)
         except InvalidRecord as exc:
             errors += [FieldError(f"variants[{i}].{e.field}", e.message) for e in exc.errors]
     return errors
+
+
+def template_problems(channel: str, subject: str | None, at: str) -> list[FieldError]:
+    """What the channel asks of a subject: an e-mail needs one; at the till it names who sees
+    the text (``messages.TILL_AUDIENCES``)."""
+    if channel == "email" and not subject:
+        return [FieldError(at, "an e-mail needs a subject")]
+    if channel == messages.TILL and subject not in (None, *messages.TILL_AUDIENCES):
+        return [FieldError(at, f"at the till: one of {', '.join(messages.TILL_AUDIENCES)}")]
+    return []
 
 
 def create(session: Session, new: NewCampaign, now: datetime) -> Campaign:
@@ -308,6 +317,20 @@ def launch(
     with unit_of_work(engine) as session:
         get(session, code).queued += report.queued
     return report
+
+
+def launch_due(
+    engine: Engine, snapshot: Callable[[], duckdb.DuckDBPyConnection], now: datetime
+) -> list[Launch]:
+    """Launch every scheduled campaign whose start has come, freezing its audience now (the
+    trigger job calls it on every run); ``snapshot`` is asked for only when one is due."""
+    with unit_of_work(engine) as session:
+        due = session.scalars(
+            select(Campaign.code)
+            .where(Campaign.status == "scheduled", Campaign.starts_at <= now)
+            .order_by(Campaign.starts_at, Campaign.id)
+        ).all()
+    return [launch(engine, snapshot(), code, now) for code in due]
 
 
 def results(session: Session, db: duckdb.DuckDBPyConnection, code: str) -> measure.Result:

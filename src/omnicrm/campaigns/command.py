@@ -1,6 +1,7 @@
 """``omnicrm audiences ...`` and ``omnicrm campaigns ...``: count a rule file, launch a
 campaign, print its results; the sending worker's commands (``campaigns worker``, ``resume``)
-join from ``campaigns.worker_command``."""
+join from ``campaigns.worker_command``, the trigger job's (``campaigns triggers run``,
+``launch-due``) from ``campaigns.trigger_command``."""
 
 import json
 from dataclasses import asdict
@@ -10,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from omnicrm.campaigns import worker_command
+from omnicrm.campaigns import trigger_command, worker_command
 from omnicrm.store.commandline import DbUrl
 
 audiences_app = typer.Typer(
@@ -90,3 +91,4 @@ def results(code: str, db: DbUrl = None, snapshot: SnapshotPath = None) -> None:
 
 
 worker_command.register(campaigns_app)
+trigger_command.register(campaigns_app)

@@ -13,7 +13,12 @@ from omnicrm.core.clock import utcnow
 from omnicrm.core.errors import FieldError, InvalidRecord
 from omnicrm.store.schema.campaigns_outbox import CampaignMessage, CampaignSending
 
-CHANNELS = ("email", "sms", "push", "messenger")
+TILL = "till"
+"""Shown at the till's calculate and delivered at its confirm (``till_channel``): no provider
+sends it, so workers never claim it; it waits for the member's next receipt until it expires."""
+SENT = ("email", "sms", "push", "messenger")
+CHANNELS = (*SENT, TILL)
+TILL_AUDIENCES = ("receipt", "cashier")
 KINDS = ("marketing", "transactional")
 CLAIMABLE = ("queued", "held", "retrying")
 FINAL = ("sent", "bounced", "dropped", "failed")
@@ -26,10 +31,10 @@ SENDING = CampaignSending.__table__
 class OutgoingMessage:
     key: str  # deterministic: f"{campaign or trigger occurrence}:{customer_id}:{channel}:{step}"
     customer_id: int
-    channel: str  # email | sms | push | messenger
+    channel: str  # email | sms | push | messenger | till
     kind: str  # marketing | transactional
     campaign: str | None  # campaign code (None for a trigger)
-    subject: str | None
+    subject: str | None  # at the till: who sees the text, receipt (the default) | cashier
     text: str
     html: str | None
     not_before: datetime | None  # aware UTC; quiet hours may hold it later
@@ -45,6 +50,8 @@ def _problems(i: int, m: OutgoingMessage) -> list[FieldError]:
         errors.append(FieldError(f"{at}.channel", f"must be one of {', '.join(CHANNELS)}"))
     if m.kind not in KINDS:
         errors.append(FieldError(f"{at}.kind", f"must be one of {', '.join(KINDS)}"))
+    if m.channel == TILL and m.subject not in (None, *TILL_AUDIENCES):
+        errors.append(FieldError(f"{at}.subject", "at the till: receipt or cashier"))
     if not m.text:
         errors.append(FieldError(f"{at}.text", "must not be empty"))
     for name in ("not_before", "expires_at"):
@@ -92,7 +99,7 @@ def _due(now: datetime, channels: Sequence[str]) -> list:
     paused = select(SENDING.c.campaign).where(SENDING.c.paused_at.is_not(None))
     return [
         OUTBOX.c.status.in_(CLAIMABLE),
-        OUTBOX.c.channel.in_(channels),
+        OUTBOX.c.channel.in_([c for c in channels if c != TILL]),  # the till is no provider
         or_(OUTBOX.c.due_at.is_(None), OUTBOX.c.due_at <= now),
         or_(OUTBOX.c.campaign.is_(None), OUTBOX.c.campaign.not_in(paused)),
     ]
@@ -105,7 +112,7 @@ def claim(
     *,
     limit: int,
     lease: timedelta,
-    channels: Sequence[str] = CHANNELS,
+    channels: Sequence[str] = SENT,
 ) -> list[dict]:
     """Lease up to ``limit`` due rows to ``owner`` until ``now + lease``; the rows, oldest first.
 
@@ -126,7 +133,7 @@ def claim(
     return [dict(r._mapping) for r in rows]
 
 
-def pending(conn: Connection, now: datetime, channels: Sequence[str] = CHANNELS) -> bool:
+def pending(conn: Connection, now: datetime, channels: Sequence[str] = SENT) -> bool:
     """Whether anything is due now, leased or not (a leased row may come back to be claimed)."""
     row = conn.execute(select(OUTBOX.c.id).where(*_due(now, channels)).limit(1)).first()
     return row is not None

@@ -6,7 +6,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 class MessageIn(BaseModel):
     key: str = Field(min_length=1, max_length=200, description="campaign:customer:channel:step")
     customer_id: int
-    channel: str = Field(description="email | sms | push | messenger")
+    channel: str = Field(description="email | sms | push | messenger | till")
     kind: str = Field(description="marketing | transactional")
     campaign: str | None = None
     subject: str | None = None

@@ -42,6 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement, Select
 
+from omnicrm.campaigns.till_channel import deliver_at_till
 from omnicrm.core.errors import Conflict, FieldError, Forbidden, InvalidRecord
 from omnicrm.identity.normalize import normalize
 from omnicrm.loyalty import ledger, levels, till_orders
@@ -684,6 +685,9 @@ def _confirm(conn: Connection, request: ReceiptRequest, digest: str, now: dateti
         "bonuses": bonuses,
     }
     response |= priced.response()
+    response["messages"] += deliver_at_till(
+        conn, row.id, now, f"{request.terminal}/{request.receipt_id}"
+    )
 
     record_promotions(conn, priced, book.operation_id, occurred)
     sale = till_orders.prepare_sale(

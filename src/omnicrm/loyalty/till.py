@@ -7,6 +7,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from omnicrm.campaigns.till_channel import deliver_at_till, messages_at_till
 from omnicrm.core.clock import utcnow
 from omnicrm.core.errors import (
     FieldError,
@@ -73,7 +74,11 @@ def calculate_quote(
 def _calculate(session: Session, request: CalculateRequest, now: datetime) -> dict:
     quote = _quote(session, request, now)
     cart = cart_at_till(session, quote["account_id"], now)
-    return quote | {"cart": cart.model_dump(mode="json") if cart else None}
+    shown = messages_at_till(session.connection(), quote["account_id"], now)
+    return quote | {
+        "cart": cart.model_dump(mode="json") if cart else None,
+        "messages": quote["messages"] + shown,
+    }
 
 
 def _quote(session: Session, request: CalculateRequest, now: datetime) -> dict:
@@ -227,6 +232,9 @@ def confirm_receipt(
             bonuses=[ReasonOut(rule=rule, amount_minor=points) for rule, points in bonuses],
         ).model_dump(mode="json")
         response["level"] = account.level
+        response["messages"] += deliver_at_till(
+            session.connection(), account.id, now, f"{request.terminal}/{request.receipt_id}"
+        )
         operation.response = response
         return response
 

@@ -4,6 +4,7 @@ from omnicrm.store.schema import loyalty  # noqa: F401 (registers the loyalty ta
 from omnicrm.store.schema.base import Base, BigId, UtcDateTime
 from omnicrm.store.schema.campaigns import Audience  # noqa: F401 (registers its tables)
 from omnicrm.store.schema.campaigns_outbox import CampaignMessage  # noqa: F401 (the outbox)
+from omnicrm.store.schema.campaigns_triggers import CampaignTrigger  # noqa: F401 (triggers)
 from omnicrm.store.schema.customers import Consent, Customer, Identifier
 from omnicrm.store.schema.events import Event, RecordIdentifier
 from omnicrm.store.schema.identity import LinkRule, Merge, QuarantinedIdentifier, ReviewItem

@@ -1,0 +1,170 @@
+"""Triggers as data: a kind of occurrence that causes a message (an enrolment, a cart left, a
+birthday, points about to expire, a level change, a customer at risk, a purchase), its
+parameters, the channel and the Liquid templates. ``trigger_runs`` finds the occurrences and
+queues the messages; this module validates and stores the triggers.
+
+Whether a trigger's messages are marketing (consent yes, caps, quiet hours, control group) or
+transactional is fixed by its kind (``KINDS``): telling a member about their own account is
+transactional, an offer to come back is marketing."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from omnicrm.analytics.segments import SEGMENTS
+from omnicrm.campaigns import messages
+from omnicrm.campaigns.campaign import template_problems
+from omnicrm.campaigns.templates import Template
+from omnicrm.core.errors import Conflict, FieldError, InvalidRecord, NotFound
+from omnicrm.promotions.validation import field_path
+from omnicrm.store.schema.campaigns_triggers import CampaignTrigger
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NoParams(_Params):
+    pass
+
+
+class After(_Params):
+    """Fire ``hours`` after the occurrence (the cart's last change, the purchase)."""
+
+    hours: int = Field(2, ge=1, le=2_160)
+
+
+class Within(_Params):
+    """Points that expire within ``days``."""
+
+    days: int = Field(14, ge=1, le=365)
+
+
+class Direction(_Params):
+    direction: Literal["up", "down", "any"] = "up"
+
+
+class AtRisk(_Params):
+    """The RFM segments (over purchases of the last ``period_days``) that call for a win-back."""
+
+    segments: list[Literal[SEGMENTS]] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: ["At risk", "Can't lose them"], min_length=1
+    )
+    period_days: int = Field(365, ge=1, le=3_650)
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    message_kind: str  # marketing | transactional
+    params: type[_Params]
+
+
+KINDS = {
+    "welcome": Kind("transactional", NoParams),
+    "abandoned_cart": Kind("marketing", After),
+    "birthday": Kind("marketing", NoParams),
+    "points_expiring": Kind("transactional", Within),
+    "level_change": Kind("transactional", Direction),
+    "win_back": Kind("marketing", AtRisk),
+    "post_purchase": Kind("marketing", After),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NewTrigger:
+    code: str
+    name: str
+    kind: str
+    channel: str
+    text: str
+    params: dict
+    subject: str | None = None
+    html: str | None = None
+    expire_hours: int = 72
+    enabled: bool = True
+
+
+def parse_params(kind: str, data: dict) -> _Params:
+    """The kind's parameters with their defaults; InvalidRecord names each bad one."""
+    try:
+        return KINDS[kind].params.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidRecord(
+            [FieldError(field_path(("params", *e["loc"]), ()), e["msg"]) for e in exc.errors()]
+        ) from None
+
+
+def _check(new: NewTrigger) -> tuple[list[FieldError], dict]:
+    errors, params = [], {}
+    if new.kind not in KINDS:
+        errors.append(FieldError("kind", f"one of {', '.join(KINDS)}"))
+    else:
+        try:
+            params = parse_params(new.kind, new.params).model_dump()
+        except InvalidRecord as exc:
+            errors += exc.errors
+    if new.channel not in messages.CHANNELS:
+        errors.append(FieldError("channel", f"one of {', '.join(messages.CHANNELS)}"))
+    if not 1 <= new.expire_hours <= 2_160:
+        errors.append(FieldError("expire_hours", "1..2160 hours"))
+    errors += template_problems(new.channel, new.subject, "subject")
+    try:
+        Template(new.subject, new.text, new.html)
+    except InvalidRecord as exc:
+        errors += exc.errors
+    return errors, params
+
+
+def create(session: Session, new: NewTrigger, now: datetime) -> CampaignTrigger:
+    """Store a trigger; it fires for what happens from ``now`` on (its first watermark)."""
+    errors, params = _check(new)
+    if errors:
+        raise InvalidRecord(errors)
+    if session.scalar(select(CampaignTrigger.id).where(CampaignTrigger.code == new.code)):
+        raise Conflict(f"trigger {new.code!r} exists")
+    row = CampaignTrigger(
+        code=new.code,
+        name=new.name,
+        kind=new.kind,
+        params=params,
+        channel=new.channel,
+        subject=new.subject,
+        text=new.text,
+        html=new.html,
+        expire_hours=new.expire_hours,
+        enabled=new.enabled,
+        watermark=now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get(session: Session, code: str) -> CampaignTrigger:
+    found = session.scalar(select(CampaignTrigger).where(CampaignTrigger.code == code))
+    if found is None:
+        raise NotFound(f"no trigger {code!r}")
+    return found
+
+
+def list_all(session: Session, *, enabled_only: bool = False) -> list[CampaignTrigger]:
+    query = select(CampaignTrigger).order_by(CampaignTrigger.code)
+    if enabled_only:
+        query = query.where(CampaignTrigger.enabled.is_(True))
+    return list(session.scalars(query))
+
+
+def set_enabled(session: Session, code: str, enabled: bool, now: datetime) -> CampaignTrigger:
+    """Turn a trigger on or off. Turned on again, it starts from ``now``: what happened while it
+    was off does not pour out at once."""
+    row = get(session, code)
+    if enabled and not row.enabled:
+        row.watermark = max(row.watermark, now)
+    row.enabled, row.updated_at = enabled, now
+    return row
