@@ -13,6 +13,7 @@ from omnicrm.loyalty.command import app as loyalty_app
 from omnicrm.privacy.command import app as privacy_app
 from omnicrm.promotions.command import app as promotions_app
 from omnicrm.store.commandline import DbUrl, migrated_engine
+from omnicrm.surveys.command import app as surveys_app
 from omnicrm.synth.command import synth
 from omnicrm.web.command import app as web_app
 
@@ -34,6 +35,7 @@ app.add_typer(analytics_app, name="analytics")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(audiences_app, name="audiences")
 app.add_typer(campaigns_app, name="campaigns")
+app.add_typer(surveys_app, name="surveys")
 
 
 @db_app.command("upgrade")

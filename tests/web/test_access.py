@@ -36,14 +36,17 @@ PAGES = {
     "/admin/audit": {ADM},
     "/customers/{anna}/privacy/download": {ADM},
     "/customers/{anna}/privacy/erase": {ADM},
+    "/surveys": {M, A, ADM},
+    "/surveys?by=month": {M, A, ADM},
 }
 MENU = {
-    M: ["/dashboard", "/customers", "/identity/review", "/loyalty", "/promotions", "/analytics"],
-    A: ["/dashboard", "/customers", "/loyalty", "/promotions", "/analytics"],
+    M: ["/dashboard", "/customers", "/identity/review", "/loyalty", "/promotions", "/analytics",
+        "/surveys"],
+    A: ["/dashboard", "/customers", "/loyalty", "/promotions", "/analytics", "/surveys"],
     S: ["/customers"],
     ADM: [
         "/dashboard", "/customers", "/identity/review", "/loyalty", "/promotions", "/analytics",
-        "/admin/users", "/admin/keys", "/admin/audit",
+        "/surveys", "/admin/users", "/admin/keys", "/admin/audit",
     ],
 }  # fmt: skip
 PROMO = "WELCOME10"

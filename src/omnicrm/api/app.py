@@ -25,6 +25,8 @@ from omnicrm.loyalty.router import router as loyalty_router
 from omnicrm.privacy.router import router as privacy_router
 from omnicrm.promotions.router import router as promotions_router
 from omnicrm.store.db import get_engine
+from omnicrm.surveys import page as survey_page
+from omnicrm.surveys.router import router as surveys_router
 
 API_PREFIX = "/api/v1"
 
@@ -47,6 +49,7 @@ ROUTERS = (
     (loyalty_router, None),
     (privacy_router, ("privacy:manage", "privacy:manage")),
     (promotions_router, ("promotions:manage", "promotions:manage")),
+    (surveys_router, None),  # surveys:read / surveys:write, the till's till:survey, per route
 )
 
 
@@ -72,6 +75,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
             guards.append(AUDITED_READ)
         app.include_router(router, prefix=API_PREFIX, dependencies=guards, responses=shared)
     app.include_router(unsubscribe_page.router)  # public: the signed token is the key
+    app.include_router(survey_page.router)  # public likewise
     web.install(app)
     app.add_middleware(RequestLimits)
 

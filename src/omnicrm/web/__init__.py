@@ -19,6 +19,7 @@ from omnicrm.web.pages import (
     loyalty,
     privacy,
     promotions,
+    surveys,
 )
 from omnicrm.web.rendering import error_page
 
@@ -32,6 +33,7 @@ ROUTERS = (
     analytics.router,
     admin.router,
     privacy.router,
+    surveys.router,
 )
 
 

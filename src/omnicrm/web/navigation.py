@@ -22,6 +22,7 @@ MENU = (
     Entry("/loyalty", "Loyalty", P.LOYALTY),
     Entry("/promotions", "Promotions", P.PROMOTIONS),
     Entry("/analytics", "Analytics", P.ANALYTICS),
+    Entry("/surveys", "Surveys", P.SURVEYS),
     Entry("/admin/users", "Users", P.USERS),
     Entry("/admin/keys", "API keys", P.API_KEYS),
     Entry("/admin/audit", "Audit", P.AUDIT),

@@ -40,6 +40,8 @@ class Permission(StrEnum):
     """Create and change promotion drafts, publish and pause them, generate coupons."""
     PRIVACY = "privacy"
     """Export a person's data and erase a person on request (S2)."""
+    SURVEYS = "surveys"
+    """See NPS and CSI survey scores (M5)."""
 
 
 P = Permission
@@ -53,9 +55,12 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             P.ANALYTICS,
             P.PROMOTIONS,
             P.PROMOTIONS_EDIT,
+            P.SURVEYS,
         }
     ),
-    Role.ANALYST: frozenset({P.CUSTOMERS, P.LOYALTY, P.ANALYTICS, P.SNAPSHOT, P.PROMOTIONS}),
+    Role.ANALYST: frozenset(
+        {P.CUSTOMERS, P.LOYALTY, P.ANALYTICS, P.SNAPSHOT, P.PROMOTIONS, P.SURVEYS}
+    ),
     Role.STORE_STAFF: frozenset({P.CUSTOMERS}),
     Role.ADMINISTRATOR: frozenset(Permission),
 }
