@@ -15,16 +15,18 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
 from omnicrm.analytics.segments import segment_table
+from omnicrm.analytics.snapshot import Snapshot
 from omnicrm.analytics.steps import run_steps, used_params
 from omnicrm.campaigns import audience_rules as rules
 from omnicrm.core.clock import utcnow
 from omnicrm.core.errors import Conflict, FieldError, InvalidRecord, NotFound
 from omnicrm.core.settings import get_settings
 from omnicrm.promotions.validation import Catalogue, field_path
+from omnicrm.store.db import read_session
 from omnicrm.store.schema import Consent
 from omnicrm.store.schema.campaigns import Audience, AudienceSnapshot
 from omnicrm.store.schema.loyalty import LoyaltyAccount, LoyaltyLot
@@ -172,6 +174,24 @@ def needs(rule: rules.Rule) -> set[str]:
     return rules.compile_rule(rule, utcnow(), timedelta(0)).live
 
 
+def evaluate(
+    conn: Connection, db: duckdb.DuckDBPyConnection, rule: rules.Rule, now: datetime
+) -> np.ndarray:
+    """``members`` with the live tables the rule needs read from ``conn``: what the API, the
+    workstation and a launch ask for."""
+    return members(db, rule, now, live_tables(conn, needs(rule), now))
+
+
+def count(snapshot: Snapshot, engine: Engine, rule: rules.Rule, now: datetime) -> int:
+    """The live count while a rule is edited (not saved): its members in the snapshot now."""
+    db = snapshot.cursor()
+    try:
+        with read_session(engine) as session:
+            return len(evaluate(session.connection(), db, rule, now))
+    finally:
+        db.close()
+
+
 # --- persistence ----------------------------------------------------------------------------
 
 
@@ -230,6 +250,14 @@ def take_snapshot(session: Session, audience: Audience, ids: np.ndarray, now: da
     session.add(row)
     session.flush()
     return Frozen(row.id, audience.code, now, len(ids), ids)
+
+
+def freeze(
+    session: Session, db: duckdb.DuckDBPyConnection, audience: Audience, now: datetime
+) -> Frozen:
+    """Evaluate the saved audience now and keep its members as a dated snapshot."""
+    ids = evaluate(session.connection(), db, rule_of(audience), now)
+    return take_snapshot(session, audience, ids, now)
 
 
 def load_snapshot(session: Session, snapshot_id: int) -> Frozen:

@@ -256,9 +256,7 @@ def _freeze(
     if campaign.snapshot_id is not None:
         return audiences.load_snapshot(session, campaign.snapshot_id)
     audience = session.get_one(audiences.Audience, campaign.audience_id)
-    rule = audiences.rule_of(audience)
-    live = audiences.live_tables(session.connection(), audiences.needs(rule), now)
-    frozen = audiences.take_snapshot(session, audience, audiences.members(db, rule, now, live), now)
+    frozen = audiences.freeze(session, db, audience, now)
     campaign.snapshot_id = frozen.id
     campaign.status, campaign.launched_at = "launched", now
     campaign.global_control_bp = get_settings().global_control_bp

@@ -3,19 +3,15 @@
 audience also needs ``promotions:manage``. Routes only translate HTTP to a use case and back."""
 
 from dataclasses import asdict
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import Engine
 
 from omnicrm.analytics.router import SnapshotDep
-from omnicrm.analytics.snapshot import Snapshot
 from omnicrm.api.deps import EngineDep, NowDep, ReadSessionDep, requires
 from omnicrm.api.responses import errors
 from omnicrm.campaigns import audiences, campaign
-from omnicrm.campaigns.audience_rules import Rule
 from omnicrm.core.bounds import Id
 from omnicrm.promotions import offers
 from omnicrm.promotions.repository import load_catalogue
@@ -63,16 +59,6 @@ def _audience_out(a: Audience) -> dict:
     return {"code": a.code, "name": a.name, "rules": a.rules, "updated_at": a.updated_at}
 
 
-def _count(snapshot: Snapshot, engine: Engine, rule: Rule, now: datetime) -> int:
-    with read_session(engine) as session:
-        live = audiences.live_tables(session.connection(), audiences.needs(rule), now)
-    db = snapshot.cursor()
-    try:
-        return len(audiences.members(db, rule, now, live))
-    finally:
-        db.close()
-
-
 @router.post("/audiences", status_code=201, dependencies=WRITE)
 def create_audience(engine: EngineDep, now: NowDep, body: AudienceIn) -> dict:
     with unit_of_work(engine) as session:
@@ -90,7 +76,7 @@ def count_audience(snapshot: SnapshotDep, engine: EngineDep, now: NowDep, body: 
     """The live count while editing: the rule as posted, not saved."""
     with read_session(engine) as session:
         rule = audiences.validate(body, load_catalogue(session))
-    return {"count": _count(snapshot, engine, rule, now), "at": now}
+    return {"count": audiences.count(snapshot, engine, rule, now), "at": now}
 
 
 @router.post("/audiences/{code}/snapshots", status_code=201, dependencies=WRITE)
@@ -99,13 +85,9 @@ def snapshot_audience(snapshot: SnapshotDep, engine: EngineDep, now: NowDep, cod
     snapshot.refresh(engine)
     with unit_of_work(engine) as session:
         audience = audiences.get(session, code)
-        rule = audiences.rule_of(audience)
-        live = audiences.live_tables(session.connection(), audiences.needs(rule), now)
         db = snapshot.cursor()
         try:
-            frozen = audiences.take_snapshot(
-                session, audience, audiences.members(db, rule, now, live), now
-            )
+            frozen = audiences.freeze(session, db, audience, now)
         finally:
             db.close()
     return {"id": frozen.id, "audience": code, "taken_at": frozen.taken_at, "size": frozen.size}
