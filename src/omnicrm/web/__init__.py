@@ -13,13 +13,16 @@ from omnicrm.web.config import check_production, get_web_settings
 from omnicrm.web.pages import (
     admin,
     analytics,
+    audiences,
     auth,
+    campaigns,
     customers,
     identity,
     loyalty,
     privacy,
     promotions,
     surveys,
+    triggers,
 )
 from omnicrm.web.rendering import error_page
 
@@ -34,6 +37,9 @@ ROUTERS = (
     admin.router,
     privacy.router,
     surveys.router,
+    audiences.router,
+    campaigns.router,
+    triggers.router,
 )
 
 

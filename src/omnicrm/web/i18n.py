@@ -4,7 +4,7 @@ missing from a catalogue shows as itself, and a test keeps the Russian catalogue
 
 from typing import Any
 
-from omnicrm.web import promo_messages, survey_messages
+from omnicrm.web import campaign_messages, promo_messages, survey_messages
 from omnicrm.web.insights import catalogue as insights
 from omnicrm.web.messages_ru import RU
 
@@ -25,8 +25,8 @@ EN = {
 }
 
 CATALOGUES = {
-    "ru": RU | insights.RU | promo_messages.RU | survey_messages.RU,
-    "en": EN | insights.EN | promo_messages.EN,
+    "ru": RU | insights.RU | promo_messages.RU | survey_messages.RU | campaign_messages.RU,
+    "en": EN | insights.EN | promo_messages.EN | campaign_messages.EN,
 }
 
 
@@ -49,5 +49,7 @@ def problem(lang: str, message: str) -> str:
     if message in CATALOGUES.get(lang, {}):
         return translate(lang, message)
     if lang == "ru":
-        return promo_messages.problem_ru(message) or message
+        return (
+            promo_messages.problem_ru(message) or campaign_messages.problem_ru(message) or message
+        )
     return message

@@ -338,8 +338,9 @@ PATTERNS_RU = (
 )
 
 
-def problem_ru(message: str) -> str | None:
-    for pattern, make in PATTERNS_RU:
+def problem_ru(message: str, patterns: tuple = PATTERNS_RU) -> str | None:
+    """The Russian of the first pattern ``message`` matches in full (None: no pattern does)."""
+    for pattern, make in patterns:
         match = re.fullmatch(pattern, message)
         if match:
             return make(match)

@@ -42,6 +42,11 @@ class Permission(StrEnum):
     """Export a person's data and erase a person on request (S2)."""
     SURVEYS = "surveys"
     """See NPS and CSI survey scores (M5)."""
+    CAMPAIGNS = "campaigns"
+    """See audiences, campaigns with their results and triggers; count an audience, preview."""
+    CAMPAIGNS_EDIT = "campaigns_edit"
+    """Save audiences and take their snapshots, create, launch and resume campaigns, turn
+    triggers on and off."""
 
 
 P = Permission
@@ -56,10 +61,12 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             P.PROMOTIONS,
             P.PROMOTIONS_EDIT,
             P.SURVEYS,
+            P.CAMPAIGNS,
+            P.CAMPAIGNS_EDIT,
         }
     ),
     Role.ANALYST: frozenset(
-        {P.CUSTOMERS, P.LOYALTY, P.ANALYTICS, P.SNAPSHOT, P.PROMOTIONS, P.SURVEYS}
+        {P.CUSTOMERS, P.LOYALTY, P.ANALYTICS, P.SNAPSHOT, P.PROMOTIONS, P.SURVEYS, P.CAMPAIGNS}
     ),
     Role.STORE_STAFF: frozenset({P.CUSTOMERS}),
     Role.ADMINISTRATOR: frozenset(Permission),
