@@ -5,6 +5,7 @@ import pytest
 from fastapi.testclient import TestClient
 from web_store import EMAIL, PHONE, T0, Store, client_for, post, signed_in
 
+from omnicrm.campaigns import audiences, campaign
 from omnicrm.promotions.lifecycle import create_promotion
 from omnicrm.store.db import unit_of_work
 
@@ -38,18 +39,30 @@ PAGES = {
     "/customers/{anna}/privacy/erase": {ADM},
     "/surveys": {M, A, ADM},
     "/surveys?by=month": {M, A, ADM},
+    "/audiences": {M, A, ADM},
+    "/audiences/new": {M, ADM},
+    "/audiences/{audience}": {M, A, ADM},
+    "/campaigns": {M, A, ADM},
+    "/campaigns/new": {M, ADM},
+    "/campaigns/{campaign}": {M, A, ADM},
+    "/campaigns/{campaign}/results": {M, A, ADM},
+    "/triggers": {M, A, ADM},
 }
 MENU = {
     M: ["/dashboard", "/customers", "/identity/review", "/loyalty", "/promotions", "/analytics",
-        "/surveys"],
-    A: ["/dashboard", "/customers", "/loyalty", "/promotions", "/analytics", "/surveys"],
+        "/surveys", "/audiences", "/campaigns", "/triggers"],
+    A: ["/dashboard", "/customers", "/loyalty", "/promotions", "/analytics", "/surveys",
+        "/audiences", "/campaigns", "/triggers"],
     S: ["/customers"],
     ADM: [
         "/dashboard", "/customers", "/identity/review", "/loyalty", "/promotions", "/analytics",
-        "/surveys", "/admin/users", "/admin/keys", "/admin/audit",
+        "/surveys", "/audiences", "/campaigns", "/triggers", "/admin/users", "/admin/keys",
+        "/admin/audit",
     ],
 }  # fmt: skip
 PROMO = "WELCOME10"
+AUDIENCE, CAMPAIGN = "moscow", "spring"
+MOSCOW = {"type": "attribute", "field": "city", "values": ["Москва"]}
 
 
 @pytest.fixture(scope="module")
@@ -62,11 +75,18 @@ def clients(store: Store) -> dict[str, TestClient]:
             "conditions": [{"type": "cart_total", "min_minor": 100000}],
         }
         create_promotion(s, rules, T0)
+        audiences.save(s, AUDIENCE, "Moscow", audiences.parse_rule(MOSCOW), T0)
+        campaign.create(s, campaign.NewCampaign(
+            code=CAMPAIGN, name="Spring", audience=AUDIENCE, channel="sms",
+            variants=(campaign.Variant(name="A", text="Hello"),),
+        ), T0)  # fmt: skip
     return {role: signed_in(store.engine, role) for role in EVERYONE}
 
 
 def _url(template: str, store: Store) -> str:
-    return template.format(anna=store.anna, merge=store.merge_id, promo=PROMO)
+    return template.format(
+        anna=store.anna, merge=store.merge_id, promo=PROMO, audience=AUDIENCE, campaign=CAMPAIGN
+    )
 
 
 @pytest.mark.parametrize("role", sorted(EVERYONE))

@@ -38,6 +38,8 @@ RU = {
     "Count": "Посчитать",
     "Audience saved": "Аудитория сохранена",
     "Snapshot taken: {size} customers": "Срез снят: {size} клиентов",
+    "The rule is not valid JSON": "Правило — не корректный JSON",
+    "Field required": "Обязательное поле",
     "The rule has problems, see below": "В правиле есть ошибки, см. ниже",
     "New campaign": "Новая кампания",
     "Audience": "Аудитория",
@@ -69,10 +71,8 @@ RU = {
     "No such customer": "Такого клиента нет",
     "Launch": "Запустить",
     "Launch again (queues only what is missing)": "Запустить снова (добавит только недостающее)",
-    "Launched: {queued} messages queued; {control} in the control group, {global_control} "
-    "in the global control": (
-        "Запущена: в очереди {queued} сообщений; в контрольной группе {control}, "
-        "в глобальной контрольной {global_control}"
+    "Launched: {queued} messages queued, {control} customers in control": (
+        "Запущена: в очереди {queued} сообщений, в контрольных группах {control} клиентов"
     ),
     "Sending paused: {reason}": "Отправка приостановлена: {reason}",
     "Resume sending": "Возобновить отправку",
@@ -153,7 +153,6 @@ PATTERNS_RU: tuple[Pattern, ...] = (
         r"not significant: the conversion uplift's 95% interval includes zero",
         lambda m: "незначимо: 95% интервал прироста конверсии включает ноль",
     ),
-    (r"Not JSON: line (\d+), column (\d+)", lambda m: f"Не JSON: строка {m[1]}, столбец {m[2]}"),
     (r"one of (.*)", lambda m: f"Одно из: {m[1]}"),
     (r"basis points, 0\.\.10000", lambda m: "От 0 до 100 %"),
     (r"1\.\.365 days", lambda m: "От 1 до 365 дней"),

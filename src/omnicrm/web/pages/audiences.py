@@ -109,8 +109,8 @@ def _read(form, errors: FormErrors, engine) -> tuple[dict[str, str], object | No
     entered = {name: text(form, name) for name in ("code", "name", "rules")}
     try:
         data = json.loads(entered["rules"])
-    except json.JSONDecodeError as exc:
-        errors.add("rules", f"Not JSON: line {exc.lineno}, column {exc.colno}")
+    except json.JSONDecodeError:
+        errors.add("rules", "The rule is not valid JSON")
         return entered, None
     try:
         with read_session(engine) as session:

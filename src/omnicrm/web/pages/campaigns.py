@@ -225,15 +225,10 @@ def launch_campaign(
         db.close()
     with unit_of_work(engine) as session:
         audit.record(session, viewer.id, "launch_campaign", f"campaign:{code}", now)
-    flash(
-        request,
-        "ok",
-        "Launched: {queued} messages queued; {control} in the control group, {global_control} "
-        "in the global control",
-        queued=done.queued,
-        control=done.control,
-        global_control=done.global_control,
-    )
+    controls = done.control + done.global_control
+    queued = done.queued
+    flash(request, "ok", "Launched: {queued} messages queued, {control} customers in control",
+          queued=queued, control=controls)  # fmt: skip
     return _see_other(f"/campaigns/{code}")
 
 
