@@ -188,3 +188,36 @@ def test_a_trigger_with_bad_fields_is_refused_naming_them(engine: Engine, tmp_pa
     fields = {d["field"] for d in refused.json()["error"]["details"]}
     assert {"params.hours", "subject", "text"} <= fields
     assert _ok(client.get("/api/v1/campaigns/triggers")) == []
+
+
+def test_browse_abandonment_fires_for_a_view_left_alone_only(
+    engine: Engine, tmp_path: Path
+) -> None:
+    client, clock = _client(engine, tmp_path)
+    body = {"code": "browse", "name": "b", "kind": "abandoned_browse", "channel": "email",
+            "params": {"hours": 2}, "subject": "Still looking?", "text": "Hi"}  # fmt: skip
+    _ok(client.post("/api/v1/campaigns/triggers", json=body), 201)
+    _ok(client.post("/api/v1/ingest/products", json={"sku": "P1", "name": "Туфли",
+        "category_path": "Обувь", "price_minor": 500_000}), 201)  # fmt: skip
+    clock.now = T0 + timedelta(minutes=1)
+    people = {}
+    for n, email in enumerate(("left@mail.ru", "kept@mail.ru")):
+        people[email] = _ok(client.post("/api/v1/loyalty/enrol", json={"channel": "till",
+            "phone": f"+7916000000{n}", "email": email, "consents": {"email": True}}))  # fmt: skip
+    clock.now = T0 + timedelta(minutes=10)
+    events = [("v1", "product_view", "left@mail.ru"), ("v2", "product_view", "kept@mail.ru"),
+              ("a2", "add_to_cart", "kept@mail.ru")]  # fmt: skip
+    for key, kind, email in events:
+        _ok(client.post("/api/v1/ingest/web_events", json={"event_id": key,
+            "ts": clock.now.isoformat(), "cookie": f"c-{email}", "type": kind, "sku": "P1",
+            "url": "/p/P1", "email": email}), 201)  # fmt: skip
+    resolve_all(engine)
+    clock.now = T0 + timedelta(hours=1)
+    assert _run(client)["queued"] == {"browse": 0}  # not two hours yet
+    clock.now = T0 + timedelta(hours=3)
+    assert _run(client)["queued"] == {"browse": 1}
+    with engine.connect() as conn:
+        view = conn.scalar(select(Event.id).where(Event.source_key == "v1"))
+    left = people["left@mail.ru"]["customer_id"]
+    assert _keys(engine) == {f"trigger:browse:{view}:{left}:email:0"}
+    assert _run(client)["queued"] == {"browse": 0}

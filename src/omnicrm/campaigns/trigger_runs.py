@@ -36,6 +36,7 @@ from omnicrm.store.schema.loyalty import (
 )
 
 Found = list[tuple[int, str]]  # (customer, occurrence)
+VIEW = "product_view"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,35 @@ def _abandoned_cart(w: Window, params: object) -> Found:
         for customer, event in candidates
         if carts.cart_of(w.session, customer, w.now) is not None
     ]
+
+
+def _abandoned_browse(w: Window, params: object) -> Found:
+    """Products viewed ``hours`` ago by a customer who has neither put anything in the cart nor
+    ordered since the last view; the occurrence is that last view."""
+    delay = timedelta(hours=params.hours)  # type: ignore[attr-defined]
+    views = w.conn.execute(
+        select(Event.customer_id, func.max(Event.id), func.max(Event.occurred_at))
+        .where(
+            Event.customer_id.is_not(None),
+            Event.kind == VIEW,
+            Event.occurred_at > w.since - delay,
+        )
+        .group_by(Event.customer_id)
+        .having(func.max(Event.occurred_at) <= w.now - delay)
+    ).all()
+    found = []
+    for customer, event, viewed in views:
+        later = or_(
+            exists().where(
+                Event.customer_id == customer,
+                Event.kind.in_((carts.ADD, carts.REMOVE)),
+                Event.occurred_at >= viewed,
+            ),
+            exists().where(Order.customer_id == customer, Order.placed_at >= viewed),
+        )
+        if not w.conn.scalar(select(later)):
+            found.append((customer, str(event)))
+    return found
 
 
 def is_birthday(born: date, local: date) -> bool:
@@ -202,6 +232,7 @@ def _post_purchase(w: Window, params: object) -> Found:
 FINDERS: dict[str, Callable[[Window, object], Found]] = {
     "welcome": _welcome,
     "abandoned_cart": _abandoned_cart,
+    "abandoned_browse": _abandoned_browse,
     "birthday": _birthday,
     "points_expiring": _points_expiring,
     "level_change": _level_change,

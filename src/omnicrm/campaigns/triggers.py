@@ -66,6 +66,7 @@ class Kind:
 KINDS = {
     "welcome": Kind("transactional", NoParams),
     "abandoned_cart": Kind("marketing", After),
+    "abandoned_browse": Kind("marketing", After),
     "birthday": Kind("marketing", NoParams),
     "points_expiring": Kind("transactional", Within),
     "level_change": Kind("transactional", Direction),
