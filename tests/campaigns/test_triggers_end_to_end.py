@@ -4,6 +4,7 @@ streamed from the web, a birth date, the lot about to expire, the RFM segment; a
 queues nothing new. The till shows its messages at calculate and delivers them at confirm, once.
 A scheduled campaign launches when its start has come, not before."""
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from omnicrm.loyalty.repository import save_program
 from omnicrm.store.db import unit_of_work
 from omnicrm.store.schema import Customer, Event
 from omnicrm.store.schema.campaigns_outbox import CampaignMessage
+from omnicrm.surveys.questionnaire import EXAMPLES as QUESTIONNAIRES
 from support import api_client
 
 PHONE, EMAIL = "+79161112233", "anna@mail.ru"
@@ -221,3 +223,42 @@ def test_browse_abandonment_fires_for_a_view_left_alone_only(
     left = people["left@mail.ru"]["customer_id"]
     assert _keys(engine) == {f"trigger:browse:{view}:{left}:email:0"}
     assert _run(client)["queued"] == {"browse": 0}
+
+
+def test_survey_invitations_after_a_purchase_and_a_service_call(
+    engine: Engine, tmp_path: Path
+) -> None:
+    client, clock = _client(engine, tmp_path)
+    nps = json.loads((QUESTIONNAIRES / "nps.json").read_text(encoding="utf-8"))
+    _ok(client.post("/api/v1/surveys", json=nps), 201)
+    kinds = (("after-buy", "survey_purchase"), ("after-call", "survey_service"))
+    for code, kind in kinds:
+        body = {"code": code, "name": code, "kind": kind, "channel": "email",
+                "params": {"hours": 1, "survey": "nps"}, "subject": "?", "text": "?"}  # fmt: skip
+        _ok(client.post("/api/v1/campaigns/triggers", json=body), 201)
+    unknown = {"code": "x", "name": "x", "kind": "survey_purchase", "channel": "email",
+               "params": {"hours": 1, "survey": "csat"}, "subject": "?", "text": "?"}  # fmt: skip
+    refused = client.post("/api/v1/campaigns/triggers", json=unknown)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["details"][0]["field"] == "params.survey"
+    _ok(client.post("/api/v1/ingest/products", json={"sku": "P1", "name": "Туфли",
+        "category_path": "Обувь", "price_minor": 500_000}), 201)  # fmt: skip
+    clock.now = T0 + timedelta(minutes=1)
+    member = _ok(client.post("/api/v1/loyalty/enrol", json={"channel": "till", "phone": PHONE,
+        "email": EMAIL, "consents": {"email": True}}))  # fmt: skip
+    sale = receipt("R1", member["account_id"], [("P1", "shoes", 1, 500_000)])
+    _ok(client.post("/api/v1/till/confirm", json=sale))
+    _ok(client.post("/api/v1/ingest/calls", json={"call_id": "CALL1",
+        "started_at": clock.now.isoformat(), "caller_number": PHONE, "agent_id": "a1",
+        "topic": "complaint", "duration_s": "60", "order_ref": ""}), 201)  # fmt: skip
+    resolve_all(engine)
+    clock.now = T0 + timedelta(hours=2)
+    assert _run(client)["queued"] == {"after-buy": 1, "after-call": 1}
+    keys = _keys(engine)
+    customer = member["customer_id"]
+    assert {k.split("-", 3)[2] for k in keys} == {"order", "contact"}
+    assert all(k.endswith(f":{customer}:email:0") for k in keys)
+    with engine.connect() as conn:
+        texts = conn.scalars(select(CampaignMessage.text)).all()
+    assert all("/s/" in text for text in texts)  # the questionnaire's own signed link
+    assert _run(client)["queued"] == {"after-buy": 0, "after-call": 0}

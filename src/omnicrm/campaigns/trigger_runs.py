@@ -34,9 +34,12 @@ from omnicrm.store.schema.loyalty import (
     LoyaltyLot,
     LoyaltyRegistryEntry,
 )
+from omnicrm.surveys import invitations
+from omnicrm.surveys import repository as surveys
 
 Found = list[tuple[int, str]]  # (customer, occurrence)
 VIEW = "product_view"
+SERVICE_CONTACT = "call"
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +232,20 @@ def _post_purchase(w: Window, params: object) -> Found:
     return [(c, str(o)) for c, o in rows]
 
 
+def _service_contacts(w: Window, params: object) -> Found:
+    """Calls to the contact centre ``hours`` ago; the occurrence is the call's event."""
+    delay = timedelta(hours=params.hours)  # type: ignore[attr-defined]
+    rows = w.conn.execute(
+        select(Event.customer_id, Event.id).where(
+            Event.customer_id.is_not(None),
+            Event.kind == SERVICE_CONTACT,
+            Event.occurred_at > w.since - delay,
+            Event.occurred_at <= w.now - delay,
+        )
+    )
+    return [(c, str(e)) for c, e in rows]
+
+
 FINDERS: dict[str, Callable[[Window, object], Found]] = {
     "welcome": _welcome,
     "abandoned_cart": _abandoned_cart,
@@ -238,7 +255,14 @@ FINDERS: dict[str, Callable[[Window, object], Found]] = {
     "level_change": _level_change,
     "win_back": _win_back,
     "post_purchase": _post_purchase,
+    "survey_purchase": _post_purchase,
+    "survey_service": _service_contacts,
 }
+SURVEY_OCCASIONS = {
+    "survey_purchase": invitations.order_occasion,
+    "survey_service": invitations.contact_occasion,
+}
+"""Survey triggers queue the questionnaire's own invitation (its signed link), not a template."""
 assert set(FINDERS) == set(KINDS), "every kind of trigger has a finder"
 
 
@@ -280,8 +304,15 @@ def run_trigger(
     """Queue the trigger's messages for what happened since its watermark, and move the
     watermark to ``now``; the number of messages new to the outbox."""
     window = Window(session, trigger.watermark, now, snapshot)
-    found = FINDERS[trigger.kind](window, parse_params(trigger.kind, trigger.params))
+    params = parse_params(trigger.kind, trigger.params)
+    found = FINDERS[trigger.kind](window, params)
     conn = session.connection()
+    occasion = SURVEY_OCCASIONS.get(trigger.kind)
+    if occasion is not None:
+        survey = surveys.get(conn, params.survey)  # type: ignore[attr-defined]
+        made = [occasion(conn, int(o)) for _, o in found]
+        trigger.watermark = max(trigger.watermark, now)
+        return invitations.invite(conn, survey, made, now, trigger.channel)
     batch = list(_messages(conn, trigger, found, now))
     queued = sum(
         messages.enqueue(conn, batch[lo : lo + campaign.CHUNK])

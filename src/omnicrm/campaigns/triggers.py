@@ -22,6 +22,7 @@ from omnicrm.campaigns.templates import Template
 from omnicrm.core.errors import Conflict, FieldError, InvalidRecord, NotFound
 from omnicrm.promotions.validation import field_path
 from omnicrm.store.schema.campaigns_triggers import CampaignTrigger
+from omnicrm.surveys import repository as surveys
 
 
 class _Params(BaseModel):
@@ -36,6 +37,12 @@ class After(_Params):
     """Fire ``hours`` after the occurrence (the cart's last change, the purchase)."""
 
     hours: int = Field(2, ge=1, le=2_160)
+
+
+class SurveyAfter(After):
+    """Invite to the questionnaire ``survey`` ``hours`` after the purchase or service contact."""
+
+    survey: str = Field(min_length=1, max_length=40)
 
 
 class Within(_Params):
@@ -72,6 +79,8 @@ KINDS = {
     "level_change": Kind("transactional", Direction),
     "win_back": Kind("marketing", AtRisk),
     "post_purchase": Kind("marketing", After),
+    "survey_purchase": Kind("marketing", SurveyAfter),
+    "survey_service": Kind("marketing", SurveyAfter),
 }
 
 
@@ -123,6 +132,8 @@ def _check(new: NewTrigger) -> tuple[list[FieldError], dict]:
 def create(session: Session, new: NewTrigger, now: datetime) -> CampaignTrigger:
     """Store a trigger; it fires for what happens from ``now`` on (its first watermark)."""
     errors, params = _check(new)
+    if "survey" in params and not surveys.exists(session.connection(), params["survey"]):
+        errors.append(FieldError("params.survey", f"no survey {params['survey']!r}"))
     if errors:
         raise InvalidRecord(errors)
     if session.scalar(select(CampaignTrigger.id).where(CampaignTrigger.code == new.code)):

@@ -3,9 +3,13 @@ CSI asks 1 to 10 satisfaction questions scored 1-5. Pure checks; every error nam
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from omnicrm.core.errors import FieldError, InvalidRecord
+
+EXAMPLES = Path(__file__).with_name("questionnaires")
+"""The bundled questionnaires (``nps.json``, ``csi.json``)."""
 
 SCALES = {"nps": (0, 10), "csi": (1, 5)}
 """Per kind, the scale of every question (the imported ``surveys`` source uses the same)."""

@@ -30,6 +30,10 @@ def _of(row) -> Questionnaire:  # type: ignore[no-untyped-def]
     return parse(row.code, row.name, row.kind, row.questions)
 
 
+def exists(conn: Connection, code: str) -> bool:
+    return conn.scalar(select(SURVEYS.c.code).where(SURVEYS.c.code == code)) is not None
+
+
 def get(conn: Connection, code: str) -> Questionnaire:
     row = conn.execute(select(SURVEYS).where(SURVEYS.c.code == code)).first()
     if row is None:
