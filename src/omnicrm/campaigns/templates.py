@@ -51,7 +51,8 @@ class Rendered:
 
 
 class Template:
-    """A variant's parts, parsed once and rendered per recipient."""
+    """A variant's parts, parsed once and rendered per recipient, each part with only the
+    values it names (a launch renders a million of them: a smaller context is a faster one)."""
 
     def __init__(self, subject: str | None, text: str, html: str | None) -> None:
         errors, parsed = [], {}
@@ -65,15 +66,24 @@ class Template:
         if errors:
             raise InvalidRecord(errors)
         self._parts = parsed
+        self._names = {
+            name: tuple(n for n in t.global_variables() if n in PERSONAL or n == UNSUBSCRIBE)
+            for name, t in parsed.items()
+        }
         self._places_link = {n: UNSUBSCRIBE in s for n, s in (("text", text), ("html", html or ""))}
 
     def render(self, who: Personal, unsubscribe_url: str | None) -> Rendered:
         """The parts for ``who``; a marketing e-mail (``unsubscribe_url`` given) always carries
         the link in both parts. Raises InvalidRecord when a limit is hit."""
-        values = {name: getattr(who, name) for name in PERSONAL}
-        values[UNSUBSCRIBE] = unsubscribe_url
+
+        def value(name: str) -> object:
+            return unsubscribe_url if name == UNSUBSCRIBE else getattr(who, name)
+
         try:
-            out = {name: t.render(**values) for name, t in self._parts.items()}
+            out = {
+                part: t.render({n: value(n) for n in self._names[part]})
+                for part, t in self._parts.items()
+            }
         except LiquidError as exc:
             raise InvalidRecord([FieldError("template", str(exc))]) from None
         text, html = out["text"], out.get("html")
