@@ -11,12 +11,14 @@
 2. Writes the same customers into a scratch SQLite store and launches a two-variant e-mail
    campaign to every customer: freeze the audience, split the controls, render each message
    (Liquid, personal values, unsubscribe link) and hand it to ``messages.enqueue`` in chunks;
-   prints messages/s and the process's peak RSS (target: 10,000/s, under 300 MiB).
-   ``--null-outbox`` counts the messages instead of inserting them (before the outbox exists).
+   prints messages/s and the peak RSS of the launch, run in a process of its own so the
+   synthetic data build does not count (target: 10,000/s, under 300 MiB). ``--null-outbox``
+   counts the messages instead of inserting them (rendering and hand-off only).
 """
 
 import argparse
-import resource
+import json
+import subprocess
 import sys
 import tempfile
 import time
@@ -122,14 +124,61 @@ def live(n: int) -> dict[str, pa.Table]:
 
 
 def peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak RSS (Linux's VmHWM: unlike ru_maxrss, it starts afresh at exec)."""
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0]) / 1024
+
+
+def launch_in_child(tmp: Path, null_outbox: bool) -> dict:
+    """Run the launch in a fresh process, so its peak RSS is the launch's own, not the data
+    build's."""
+    command = [sys.executable, __file__, "--launch", str(tmp)]
+    done = subprocess.run(
+        command + (["--null-outbox"] if null_outbox else []),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def launch(tmp: Path, null_outbox: bool) -> None:
+    """The child: launch the campaign over the parent's store and snapshot, print the figures."""
+    snap = Snapshot(tmp / "bench.duckdb")
+    db = snap.cursor()
+    engine = migrated_engine(f"sqlite:///{tmp / 'bench.db'}")
+
+    def count(conn, batch) -> int:  # type: ignore[no-untyped-def]
+        return len(batch)
+
+    before = peak_mib()
+    tick = time.perf_counter()
+    report = campaign.launch(engine, db, "bench", NOW, count if null_outbox else messages.enqueue)
+    took = time.perf_counter() - tick
+    figures = {
+        "seconds": took,
+        "queued": report.queued,
+        "audience": report.audience,
+        "control": report.control,
+        "global_control": report.global_control,
+        "peak_mib": peak_mib(),
+        "before_mib": before,
+    }
+    print(json.dumps(figures))
+    db.close()
+    snap.close()
+    engine.dispose()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--null-outbox", action="store_true")
+    parser.add_argument("--launch", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.launch:
+        launch(Path(args.launch), args.null_outbox)
+        return
     n = args.customers
     with tempfile.TemporaryDirectory() as tmp:
         snap = Snapshot(Path(tmp) / "bench.duckdb")
@@ -164,29 +213,22 @@ def main() -> None:
             )
             new = campaign.NewCampaign("bench", "Bench", "all", "email", variants, offer_code="B10")
             campaign.create(session, new, NOW)
-        counted = 0
-
-        def count(conn, batch) -> int:  # type: ignore[no-untyped-def]
-            nonlocal counted
-            counted += len(batch)
-            return len(batch)
-
-        before = peak_mib()
-        tick = time.perf_counter()
-        report = campaign.launch(
-            engine, db, "bench", NOW, count if args.null_outbox else messages.enqueue
-        )
-        took = time.perf_counter() - tick
-        where = "counted (null outbox)" if args.null_outbox else "inserted into the outbox"
-        print(
-            f"launch: {report.queued:,} messages rendered and {where} in {took:.2f} s "
-            f"= {report.queued / took:,.0f} messages/s (audience {report.audience:,}, "
-            f"controls {report.control:,} + {report.global_control:,})"
-        )
-        print(f"peak RSS {peak_mib():.0f} MiB (before the launch: {before:.0f} MiB)")
         db.close()
         snap.close()
         engine.dispose()
+        launched = launch_in_child(Path(tmp), args.null_outbox)
+    where = "counted (null outbox)" if args.null_outbox else "inserted into the outbox"
+    took = launched["seconds"]
+    print(
+        f"launch: {launched['queued']:,} messages rendered and {where} in {took:.2f} s "
+        f"= {launched['queued'] / took:,.0f} messages/s (audience {launched['audience']:,}, "
+        f"controls {launched['control']:,} + {launched['global_control']:,})"
+    )
+    print(
+        f"peak RSS of the launch's own process {launched['peak_mib']:.0f} MiB "
+        f"(of which {launched['before_mib']:.0f} MiB before it: imports, engine; building the "
+        f"synthetic data took {peak_mib():.0f} MiB in the parent)"
+    )
     return None
 
 

@@ -4,8 +4,8 @@
 
 Builds a fresh database with N consenting customers and one queued e-mail each, starts an
 in-process SMTP server (aiosmtpd), runs the sending worker in a child process until the outbox
-is empty (every message through the policy gate, one SMTP transaction and one committed outcome
-each), and checks the server received every Message-ID.
+is empty (every message through the policy gate and one SMTP transaction each, outcomes
+committed ``--commit-every`` at a time), and checks the server received every Message-ID.
 """
 
 import argparse
@@ -105,14 +105,14 @@ def populate(url: str, n: int) -> None:
     engine.dispose()
 
 
-def child(url: str, port: int, batch: int, senders: int) -> None:
+def child(url: str, port: int, batch: int, senders: int, commit_every: int) -> None:
     engine = make_engine(url)
     provider = SmtpProvider("127.0.0.1", port, SENDER)
     worker = Worker(
         engine,
         {"email": provider},
         Policy(global_control_bp=0),
-        SendingSettings(batch=batch, senders=senders),
+        SendingSettings(batch=batch, senders=senders, commit_every=commit_every),
     )
     started = time.perf_counter()
     report = worker.run(lambda: T0, until_idle=True, poll_seconds=0.05)
@@ -128,11 +128,14 @@ def main() -> None:
     parser.add_argument("--pg-url", default=DEFAULT_PG)
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--senders", type=int, default=1, help="sending threads")
+    parser.add_argument(
+        "--commit-every", type=int, default=SendingSettings().commit_every, help="outcomes a commit"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.port, args.batch, args.senders)
+        child(args.child, args.port, args.batch, args.senders, args.commit_every)
         return
     with tempfile.TemporaryDirectory() as tmp:
         url, drop = fresh_database(args.db, args.pg_url, Path(tmp))
@@ -157,6 +160,10 @@ def main() -> None:
                         str(port),
                         "--batch",
                         str(args.batch),
+                        "--senders",
+                        str(args.senders),
+                        "--commit-every",
+                        str(args.commit_every),
                     ],
                     check=True,
                     capture_output=True,
@@ -169,7 +176,10 @@ def main() -> None:
             drop()
     sent = result["report"].get("sent", 0)
     rate = sent / result["seconds"] if result["seconds"] else 0
-    print(f"db={args.db} messages={args.messages} batch={args.batch} senders={args.senders}")
+    print(
+        f"db={args.db} messages={args.messages} batch={args.batch} senders={args.senders} "
+        f"commit_every={args.commit_every}"
+    )
     print(
         f"delivered {sent} messages ({len(inbox.ids)} distinct Message-IDs at the server) in "
         f"{result['seconds']:.2f}s: {rate:.0f} messages/s, worker peak RSS "

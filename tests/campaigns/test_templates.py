@@ -71,3 +71,19 @@ def test_unsubscribe_tokens_round_trip_and_refuse_forgeries() -> None:
     for bad in (forged, token + "x", "nonsense", ""):
         with pytest.raises(NotFound):
             unsubscribe.read_token(bad)
+
+
+def test_parts_render_as_if_alone_whatever_the_one_pass_shortcut() -> None:
+    # an assign in the subject does not leak into the text
+    leaky = Template("{% assign x = 'S' %}Hi {{ x }}", "[{{ x }}]", None).render(ANNA, None)
+    assert (leaky.subject, leaky.text) == ("Hi S", "[]")
+    # a value holding the separator of the joined parts is printed as it is
+    odd = Personal(customer_id=9, first_name="A\x00B")
+    r = Template("{{ first_name }}", "Hi {{ first_name }}", "<b>{{ first_name }}</b>").render(
+        odd, None
+    )
+    assert (r.subject, r.text, r.html) == ("A\x00B", "Hi A\x00B", "<b>A\x00B</b>")
+    # the output limit holds per part, not over the parts together
+    long = "x" * 60_000
+    both = Template("s", long + "{{ balance }}", long).render(ANNA, None)
+    assert (len(both.text), len(both.html or "")) == (60_003, 60_000)

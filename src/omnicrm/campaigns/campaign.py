@@ -21,7 +21,7 @@ from omnicrm.campaigns import audiences, control, measure, messages, unsubscribe
 from omnicrm.campaigns.templates import Personal, Template
 from omnicrm.core.errors import Conflict, FieldError, InvalidRecord, NotFound
 from omnicrm.core.settings import get_settings
-from omnicrm.store.db import unit_of_work
+from omnicrm.store.db import release_cache, unit_of_work
 from omnicrm.store.schema import Customer
 from omnicrm.store.schema.campaigns import Campaign, CampaignVariant
 from omnicrm.store.schema.loyalty import LoyaltyAccount, LoyaltyLot
@@ -312,6 +312,7 @@ def launch(
                     )
                 )
             report.queued += enqueue(conn, batch)
+            release_cache(conn)  # what a chunk wrote is not read again: memory stays flat
     with unit_of_work(engine) as session:
         get(session, code).queued += report.queued
     return report

@@ -39,7 +39,22 @@ def append_event(
     conn: Connection, message: Mapping, event: str, at: datetime, **attrs: object
 ) -> bool:
     """Record ``event`` of ``message`` on its customer; False if it was already recorded."""
-    row = {
+    return (
+        conn.execute(_INSERT_EVENT[conn.dialect.name], _event(message, event, at, attrs)).first()
+        is not None
+    )
+
+
+def append_events(
+    conn: Connection, events: Sequence[tuple[Mapping, str, datetime, Mapping[str, object]]]
+) -> None:
+    """Record many (message, event, at, attrs) at once (one executemany), repeats ignored."""
+    if events:
+        conn.execute(_INSERT_EVENT[conn.dialect.name], [_event(*e) for e in events])
+
+
+def _event(message: Mapping, event: str, at: datetime, attrs: Mapping[str, object]) -> dict:
+    return {
         "source": SOURCE,
         "source_key": f"{message['key']}:{event}",
         "kind": f"message_{event}",
@@ -48,7 +63,6 @@ def append_event(
         "customer_id": message["customer_id"],
         "attrs": {"key": message["key"], "campaign": message["campaign"], **attrs},
     }
-    return conn.execute(_INSERT_EVENT[conn.dialect.name], row).first() is not None
 
 
 def _insert_event(dialect: ModuleType) -> Executable:

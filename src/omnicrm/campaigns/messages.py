@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from omnicrm.core.clock import utcnow
 from omnicrm.core.errors import FieldError, InvalidRecord
+from omnicrm.ingest.sinks import open_sink
 from omnicrm.store.schema.campaigns_outbox import CampaignMessage, CampaignSending
 
 TILL = "till"
@@ -70,28 +70,41 @@ def enqueue(conn: Connection, messages: Sequence[OutgoingMessage]) -> int:
         return 0
     now = utcnow()
     rows = [
-        {
-            "key": m.key,
-            "customer_id": m.customer_id,
-            "channel": m.channel,
-            "kind": m.kind,
-            "campaign": m.campaign,
-            "subject": m.subject,
-            "text": m.text,
-            "html": m.html,
-            "created_at": now,
-            "expires_at": m.expires_at,
-            "status": "queued",
-            "due_at": m.not_before,
-            "attempts": 0,
-        }
+        (
+            m.key,
+            m.customer_id,
+            m.channel,
+            m.kind,
+            m.campaign,
+            m.subject,
+            m.text,
+            m.html,
+            now,
+            m.expires_at,
+            "queued",
+            m.not_before,
+            0,
+        )
         for m in messages
     ]
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = (
-        dialect.insert(OUTBOX).on_conflict_do_nothing(index_elements=["key"]).returning(OUTBOX.c.id)
-    )
-    return len(conn.execute(stmt, rows).all())
+    return open_sink(conn).insert_new(OUTBOX.name, _ENQUEUED, rows, key="key")
+
+
+_ENQUEUED = (
+    "key",
+    "customer_id",
+    "channel",
+    "kind",
+    "campaign",
+    "subject",
+    "text",
+    "html",
+    "created_at",
+    "expires_at",
+    "status",
+    "due_at",
+    "attempts",
+)
 
 
 def _due(now: datetime, channels: Sequence[str]) -> list:
@@ -141,7 +154,7 @@ def pending(conn: Connection, now: datetime, channels: Sequence[str] = SENT) -> 
 
 OUTCOME = ("status", "reason", "due_at", "attempts", "provider", "provider_id", "sent_at")
 # built once: the worker runs it for every message, and building a statement costs more than
-# running it
+# running it (executemany)
 _FINISH = (
     update(OUTBOX)
     .where(OUTBOX.c.id == bindparam("b_id"), OUTBOX.c.lease_owner == bindparam("b_owner"))
@@ -149,15 +162,31 @@ _FINISH = (
 )
 
 
-def finish(conn: Connection, row: Mapping, owner: str, **changes: object) -> bool:
-    """Write an outcome (``changes`` to the row's outcome columns) on a row this owner still
-    leases, releasing the lease; False if the lease was lost (another worker took it over)."""
-    unknown = set(changes) - set(OUTCOME)
-    if unknown:
-        raise ValueError(f"not an outcome column: {', '.join(sorted(unknown))}")
-    values = {c: changes.get(c, row[c]) for c in OUTCOME}
-    done = conn.execute(_FINISH, {"b_id": row["id"], "b_owner": owner, **values})
-    return done.rowcount == 1
+def finish(
+    conn: Connection, outcomes: Sequence[tuple[Mapping, Mapping[str, object]]], owner: str
+) -> set[int]:
+    """Write outcomes (a row and the changes to its outcome columns) on the rows this owner
+    still leases, releasing their leases, in one statement; the ids written (a row missing
+    lost its lease: another worker took it over)."""
+    for _, changes in outcomes:
+        unknown = set(changes) - set(OUTCOME)
+        if unknown:
+            raise ValueError(f"not an outcome column: {', '.join(sorted(unknown))}")
+    if not outcomes:
+        return set()
+    ids = [row["id"] for row, _ in outcomes]
+    held = select(OUTBOX.c.id).where(OUTBOX.c.id.in_(ids), OUTBOX.c.lease_owner == owner)
+    if conn.dialect.name == "postgresql":  # no takeover between this read and the update
+        held = held.with_for_update()
+    owned = set(conn.execute(held).scalars())
+    values = [
+        {"b_id": row["id"], "b_owner": owner, **{c: changes.get(c, row[c]) for c in OUTCOME}}
+        for row, changes in outcomes
+        if row["id"] in owned
+    ]
+    if values:
+        conn.execute(_FINISH, values)
+    return owned
 
 
 def release(conn: Connection, ids: Sequence[int], owner: str) -> None:

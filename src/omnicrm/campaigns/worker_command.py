@@ -7,8 +7,11 @@ from typing import Annotated
 import typer
 
 from omnicrm.campaigns.gate import Policy
+from omnicrm.campaigns.worker import SendingSettings, Worker
 from omnicrm.core.settings import get_settings
 from omnicrm.store.commandline import DbUrl, migrated_engine
+
+SENDING_DEFAULTS = SendingSettings()
 
 
 def policy_from_settings() -> Policy:
@@ -47,13 +50,22 @@ def worker(
         bool, typer.Option(help="Stop when nothing is due (default: keep polling).")
     ] = False,
     poll_seconds: Annotated[float, typer.Option(min=0.05)] = 1.0,
+    commit_every: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Outcomes committed together: a kill may send up to this many again."
+        ),
+    ] = SENDING_DEFAULTS.commit_every,
+    senders: Annotated[
+        int, typer.Option(min=1, help="Sending threads, each with its own connection.")
+    ] = SENDING_DEFAULTS.senders,
 ) -> None:
     """Send the outbox: claim due messages, pass each through the policy gate, send, record."""
-    from omnicrm.campaigns.worker import SendingSettings, Worker
-
     settings = SendingSettings(
         batch=batch,
         lease=timedelta(seconds=lease_seconds),
+        commit_every=commit_every,
+        senders=senders,
         default_timezone=get_settings().customer_timezone,
     )
     engine = migrated_engine(db)

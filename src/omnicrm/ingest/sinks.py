@@ -84,6 +84,11 @@ class Sink:
         """Insert rows given column-wise (all columns of equal length)."""
         raise NotImplementedError
 
+    def insert_new(self, table: str, columns: Sequence[str], rows: Sequence[Row], key: str) -> int:
+        """Insert the rows whose unique ``key`` is not stored yet (nor repeated earlier in
+        ``rows``); how many were inserted. Safe against a concurrent writer of the same keys."""
+        raise NotImplementedError
+
 
 class SqliteSink(Sink):
     def stored_time(self, value: datetime) -> Any:
@@ -117,6 +122,17 @@ class SqliteSink(Sink):
         values = [_sqlite_values(column) for column in columns.values()]
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         self.cursor.executemany(sql, zip(*values, strict=True))
+
+    def insert_new(self, table: str, columns: Sequence[str], rows: Sequence[Row], key: str) -> int:
+        if not rows:
+            return 0
+        converters = _converters(table, tuple(columns), "sqlite")
+        if converters:
+            rows = [_convert(row, converters) for row in rows]
+        marks = ", ".join("?" * len(columns))
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "
+        self.cursor.executemany(sql + f"ON CONFLICT ({key}) DO NOTHING", rows)
+        return self.cursor.rowcount  # executemany sums the rows each statement inserted
 
 
 class PostgresSink(Sink):
@@ -158,6 +174,27 @@ class PostgresSink(Sink):
         names = ", ".join(columns)
         with self.cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT csv)") as copy:
             copy.write(buffer.getbuffer())
+
+    def insert_new(self, table: str, columns: Sequence[str], rows: Sequence[Row], key: str) -> int:
+        """COPY into a transaction's scratch table, then one INSERT ... ON CONFLICT DO NOTHING."""
+        if not rows:
+            return 0
+        names, scratch = ", ".join(columns), f"new_{table}"
+        self.cursor.execute(
+            f"CREATE TEMP TABLE {scratch} ON COMMIT DROP AS SELECT {names} FROM {table} "
+            "WITH NO DATA"
+        )
+        converters = _converters(table, tuple(columns), "postgresql")
+        with self.cursor.copy(f"COPY {scratch} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(_convert(row, converters) if converters else row)
+        self.cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {scratch} "
+            f"ON CONFLICT ({key}) DO NOTHING"
+        )
+        inserted = self.cursor.rowcount
+        self.cursor.execute(f"DROP TABLE {scratch}")
+        return inserted
 
 
 def open_sink(conn: Connection) -> Sink:

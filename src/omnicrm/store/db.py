@@ -65,3 +65,11 @@ def read_session(engine: Engine) -> Iterator[Session]:
     """A session for reading: never takes SQLite's write lock."""
     with engine.connect().execution_options(readonly=True) as conn, Session(bind=conn) as session:
         yield session
+
+
+def release_cache(conn: Connection) -> None:
+    """Free SQLite's page cache on this connection (up to ``cache_size``, 200 MB): a pass
+    over a large table, such as a campaign launch, would otherwise keep it full for nothing.
+    PostgreSQL keeps no cache in the client."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA shrink_memory")

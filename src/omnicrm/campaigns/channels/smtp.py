@@ -2,40 +2,60 @@
 Message-ID is derived from the outbox key, so a message sent again after a crash is recognisably
 the same message (the receiving side's idempotency key)."""
 
+import base64
 import hashlib
 import smtplib
 import threading
 from email.header import Header
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.policy import compat32
 from email.utils import formatdate
 
 from omnicrm.campaigns.channels.base import Envelope, Outcome
 
-WIRE = compat32.clone(linesep="\r\n")  # what SMTP carries, so nothing rewrites line ends
+CRLF = b"\r\n"
 
 
 def message_id(key: str, domain: str) -> str:
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
 
 
-def build_email(envelope: Envelope, sender: str) -> MIMEText | MIMEMultipart:
-    """The MIME message: plain text, with the HTML part as its alternative when there is one.
+def build_email(envelope: Envelope, sender: str, mid: str) -> bytes:
+    """The MIME message as SMTP carries it: a UTF-8 plain-text part in base64, with the HTML
+    part as its alternative when there is one.
 
-    The compat32 classes: a quarter of the time of ``EmailMessage`` on the send's hot path."""
-    text = MIMEText(envelope.text, "plain", "utf-8")
-    mail: MIMEText | MIMEMultipart = text
-    if envelope.html:
-        mail = MIMEMultipart("alternative")
-        mail.attach(text)
-        mail.attach(MIMEText(envelope.html, "html", "utf-8"))
-    mail["From"] = sender
-    mail["To"] = envelope.to
-    mail["Subject"] = Header(envelope.subject or "", "utf-8")
-    mail["Date"] = formatdate(usegmt=True)
-    mail["Message-ID"] = message_id(envelope.key, sender.rpartition("@")[2] or "localhost")
-    return mail
+    Written directly rather than by the ``email`` package, whose header folding took a third of
+    the worker's time; only a subject that needs it goes through ``Header`` (RFC 2047)."""
+    subject = envelope.subject or ""
+    if not subject.isascii() or not subject.isprintable() or len(subject) > 70:
+        subject = Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n")
+    head = (
+        f"From: {sender}\r\nTo: {envelope.to}\r\nSubject: {subject}\r\n"
+        f"Date: {formatdate(usegmt=True)}\r\nMessage-ID: {mid}\r\nMIME-Version: 1.0\r\n"
+    ).encode()
+    text = _part("plain", envelope.text)
+    if not envelope.html:
+        return head + text
+    boundary = f"=_{mid[1:33]}".encode()  # "=_" never starts a base64 line
+    return b"".join(
+        (
+            head,
+            b'Content-Type: multipart/alternative;\r\n boundary="' + boundary + b'"\r\n\r\n',
+            b"--" + boundary + CRLF,
+            text,
+            b"--" + boundary + CRLF,
+            _part("html", envelope.html),
+            b"--" + boundary + b"--" + CRLF,
+        )
+    )
+
+
+def _part(subtype: str, body: str) -> bytes:
+    """A text part's headers and its base64 body in 76-character lines."""
+    encoded = base64.encodebytes(body.encode()).replace(b"\n", CRLF)
+    return (
+        f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+        "Content-Transfer-Encoding: base64\r\n\r\n".encode()
+        + encoded
+    )
 
 
 class SmtpProvider:
@@ -48,9 +68,13 @@ class SmtpProvider:
         self._lock = threading.Lock()
 
     def send(self, envelope: Envelope) -> Outcome:
-        mail = build_email(envelope, self.sender)
+        if any(c in envelope.to for c in "\r\n"):  # it goes into a header as it is
+            return Outcome("bounced", "smtp: a line break in the address")
+        mid = message_id(envelope.key, self.sender.rpartition("@")[2] or "localhost")
         try:
-            self._connection().sendmail(self.sender, [envelope.to], mail.as_bytes(policy=WIRE))
+            self._connection().sendmail(
+                self.sender, [envelope.to], build_email(envelope, self.sender, mid)
+            )
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             return _answer(code, text)
@@ -61,7 +85,7 @@ class SmtpProvider:
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
             return Outcome("retry", f"smtp: {exc}"[:200])
-        return Outcome("sent", provider_id=mail["Message-ID"])
+        return Outcome("sent", provider_id=mid)
 
     def _connection(self) -> smtplib.SMTP:
         """This thread's session; a new one after ``close`` (a provider outlives a worker run)."""
