@@ -21,6 +21,7 @@ from omnicrm.campaigns import audiences, control, measure, messages, unsubscribe
 from omnicrm.campaigns.templates import Personal, Template
 from omnicrm.core.errors import Conflict, FieldError, InvalidRecord, NotFound
 from omnicrm.core.settings import get_settings
+from omnicrm.promotions.coupons import normalize_code
 from omnicrm.store.db import release_cache, unit_of_work
 from omnicrm.store.schema import Customer
 from omnicrm.store.schema.campaigns import Campaign, CampaignVariant
@@ -117,7 +118,7 @@ def create(session: Session, new: NewCampaign, now: datetime) -> Campaign:
         expires_at=new.expires_at,
         window_days=new.window_days,
         control_bp=new.control_bp,
-        offer_code=new.offer_code,
+        offer_code=normalize_code(new.offer_code) if new.offer_code else None,
         queued=0,
         created_at=now,
     )

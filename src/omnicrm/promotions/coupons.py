@@ -15,6 +15,7 @@ import numpy as np
 from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.orm import Session
 
+from omnicrm.campaigns.holdout import held_out
 from omnicrm.core.errors import Conflict, FieldError, InvalidRecord
 from omnicrm.promotions import repository
 from omnicrm.store.schema.promotions import (
@@ -200,6 +201,8 @@ def check_coupon(
         )
         if mine >= row.per_customer:
             return CouponCheck(code, False, "the customer's uses are spent", **found)
+    if customer_id is not None and (held := held_out(conn, code, customer_id, now)):
+        return CouponCheck(code, False, held, **found)
     return CouponCheck(code, True, "valid", **found)
 
 
