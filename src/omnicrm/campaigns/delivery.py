@@ -10,9 +10,11 @@ from types import ModuleType
 
 from sqlalchemy import Connection, Executable, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from omnicrm.core.errors import FieldError, InvalidRecord
-from omnicrm.store.schema import Consent, Event
+from omnicrm.privacy.consents import ConsentChange, change_consents
+from omnicrm.store.schema import Event
 from omnicrm.store.schema.campaigns_outbox import CampaignMessage
 
 RECEIPT_EVENTS = ("delivered", "opened", "clicked", "bounced", "unsubscribed")
@@ -118,14 +120,13 @@ def record_receipts(conn: Connection, provider: str, receipts: Sequence[Receipt]
 
 
 def unsubscribe(conn: Connection, message: Mapping, at: datetime) -> None:
-    """The customer refused the channel the message came by: the refusal is now in force."""
-    conn.execute(
-        Consent.__table__.insert(),
-        {
-            "customer_id": message["customer_id"],
-            "channel": message["channel"],
-            "granted": False,
-            "recorded_at": at,
-            "source": "unsubscribe",
-        },
-    )
+    """The customer refused the channel the message came by: the refusal is now in force
+    (recorded as every consent change is, on the live profile, with its history)."""
+    with Session(bind=conn) as session:
+        change_consents(
+            session,
+            message["customer_id"],
+            [ConsentChange(message["channel"], False)],
+            source="unsubscribe",
+            now=at,
+        )

@@ -21,11 +21,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy.orm import Session
 
 from omnicrm.core.clock import utcnow
+from omnicrm.core.errors import NotFound
 from omnicrm.ingest.sinks import Sink, open_sink
+from omnicrm.loyalty import repository
 from omnicrm.loyalty.programs import Program
-from omnicrm.store.schema.loyalty import LoyaltyProgram, LoyaltyRegistryEntry
+from omnicrm.store.schema.loyalty import LoyaltyRegistryEntry
 
 TERMINAL = "registry"
 RULE = "migration"
@@ -144,17 +147,14 @@ def opening(program: Program, row: RegistryRow, now: datetime) -> Opening:
 
 
 def program_in_force(conn: Connection) -> tuple[Program, int] | None:
-    """The newest version of the first program loaded (the program a registry migrates into)."""
-    code = conn.scalar(select(LoyaltyProgram.code).order_by(LoyaltyProgram.id).limit(1))
-    if code is None:
-        return None
-    config, version = conn.execute(
-        select(LoyaltyProgram.config, LoyaltyProgram.version)
-        .where(LoyaltyProgram.code == code)
-        .order_by(LoyaltyProgram.version.desc())
-        .limit(1)
-    ).one()
-    return Program.model_validate(config), version
+    """The program a registry migrates into (``repository.program_in_force``: the newest
+    version of the first program loaded, parsed once), on the caller's connection; None when
+    no program is loaded."""
+    with Session(bind=conn) as session:
+        try:
+            return repository.program_in_force(session, None)
+        except NotFound:
+            return None
 
 
 def open_accounts(
