@@ -9,9 +9,9 @@ loop); the parameters are fitted on their logarithms."""
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import betaln, digamma, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from omnicrm.predict.mle import check_summary, maximise, unique_rows
+from omnicrm.predict.mle import Levels, check_summary, levels, maximise, unique_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,33 +26,54 @@ class BgNbd:
     customers: int
 
 
-def _terms(
-    log_params: np.ndarray, x: np.ndarray, t_x: np.ndarray, age: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row log-likelihood and its gradient with respect to the log-parameters."""
+@dataclass(frozen=True, slots=True)
+class _Data:
+    """Summary rows with their weights, and the distinct frequencies."""
+
+    x: np.ndarray
+    t_x: np.ndarray
+    age: np.ndarray
+    weights: np.ndarray
+    levels: Levels
+
+
+def _data(x: np.ndarray, t_x: np.ndarray, age: np.ndarray, weights: np.ndarray) -> _Data:
+    x, t_x, age = (np.asarray(v, dtype=np.float64) for v in (x, t_x, age))
+    return _Data(x, t_x, age, weights, levels(x, weights))
+
+
+def _evaluate(log_params: np.ndarray, d: _Data, gradient: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row log-likelihood and (when asked) the weighted sum's gradient with respect to the
+    log-parameters. Terms in x alone are taken per distinct x; per row there remain two logs and
+    the log-sum of the "alive at T" and "dropped out after t_x" branches, ``gap`` being the log of
+    their ratio (-inf without repeat purchases)."""
     r, alpha, a, b = np.exp(log_params)
-    repeat = x > 0
-    log_at, log_atx = np.log(alpha + age), np.log(alpha + t_x)
-    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-    a2 = betaln(a, b + x) - betaln(a, b)
-    a3 = -(r + x) * log_at
-    a4 = np.where(repeat, np.log(a) - np.log(b + np.maximum(x, 1) - 1) - (r + x) * log_atx, -np.inf)
-    tail = np.logaddexp(a3, a4)
-    w4 = np.exp(a4 - tail)  # share of the "dropped out after t_x" branch
-    w3 = 1.0 - w4
-    d_r = digamma(r + x) - digamma(r) + np.log(alpha) - w3 * log_at - w4 * log_atx
-    d_alpha = r / alpha - (r + x) * (w3 / (alpha + age) + w4 / (alpha + t_x))
-    d_ab = digamma(a + b) - digamma(a + b + x)
-    d_a = d_ab + w4 / a
-    d_b = d_ab + digamma(b + x) - digamma(b) - w4 / (b + np.maximum(x, 1) - 1) * repeat
-    grad = np.stack([d_r * r, d_alpha * alpha, d_a * a, d_b * b])
-    return a1 + a2 + tail, grad
+    lx = d.levels.values
+    head = gammaln(r + lx) - gammaln(r) + r * np.log(alpha) + betaln(a, b + lx) - betaln(a, b)
+    with np.errstate(divide="ignore"):
+        drop = np.where(lx > 0, np.log(a) - np.log(b + np.maximum(lx, 1) - 1), -np.inf)
+    rx = r + d.x
+    log_at, log_atx = np.log(alpha + d.age), np.log(alpha + d.t_x)
+    gap = drop[d.levels.index] + rx * (log_at - log_atx)
+    ll = head[d.levels.index] - rx * log_at + np.logaddexp(0.0, gap)
+    if not gradient:
+        return ll, np.empty(0)
+    w4 = d.weights * expit(gap)  # weight of the "dropped out" branch
+    w3 = d.weights - w4
+    lw = d.levels.weights
+    w4_levels = np.bincount(d.levels.index, w4, len(lx))
+    d_ab = digamma(a + b) - digamma(a + b + lx)
+    g_r = lw @ (digamma(r + lx) - digamma(r) + np.log(alpha)) - w3 @ log_at - w4 @ log_atx
+    g_alpha = lw.sum() * r / alpha - rx @ (w3 / (alpha + d.age) + w4 / (alpha + d.t_x))
+    g_a = lw @ d_ab + w4.sum() / a
+    g_b = lw @ (d_ab + digamma(b + lx) - digamma(b)) - w4_levels @ (1 / (b + np.maximum(lx, 1) - 1))
+    return ll, np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
 
 
 def log_likelihood(params: BgNbd, x: np.ndarray, t_x: np.ndarray, age: np.ndarray) -> np.ndarray:
     """Each customer's log-likelihood under ``params``."""
     log_params = np.log([params.r, params.alpha, params.a, params.b])
-    return _terms(log_params, *(np.asarray(v, dtype=np.float64) for v in (x, t_x, age)))[0]
+    return _evaluate(log_params, _data(x, t_x, age, np.ones(len(x))), gradient=False)[0]
 
 
 def fit(
@@ -62,14 +83,14 @@ def fit(
     (``weights``: customers per row, when the caller already collapsed equal rows)."""
     check_summary(np.asarray(x), np.asarray(t_x), np.asarray(age))
     rows = unique_rows(x, t_x, age, weights=weights)
-    ux, utx, uage = rows.columns
+    data = _data(*rows.columns, rows.weights)
     total = rows.weights.sum()
 
     def negative(log_params: np.ndarray) -> tuple[float, np.ndarray]:
-        ll, grad = _terms(log_params, ux, utx, uage)
-        return -float(rows.weights @ ll) / total, -(grad @ rows.weights) / total
+        ll, grad = _evaluate(log_params, data, gradient=True)
+        return -float(data.weights @ ll) / total, -grad / total
 
-    scale = max(float(np.average(uage, weights=rows.weights)), 1e-9)
+    scale = max(float(np.average(data.age, weights=data.weights)), 1e-9)
     start = np.log([1.0, scale, 1.0, 1.0])
     best, mean_ll = maximise(negative, start, jac=True)
     r, alpha, a, b = np.exp(best)
@@ -96,17 +117,22 @@ def expected_purchases(params: BgNbd, t: np.ndarray | float) -> np.ndarray:
     return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, z))
 
 
-def conditional_expected_purchases(
-    params: BgNbd, t: float, x: np.ndarray, t_x: np.ndarray, age: np.ndarray
-) -> np.ndarray:
-    """E[Y(t) | x, t_x, T]: purchases in the next ``t`` time units after ``age``."""
+def expected_if_alive(params: BgNbd, t: float, x: np.ndarray, age: np.ndarray) -> np.ndarray:
+    """E[Y(t) | x, T, alive at T]: purchases in the next ``t`` time units of a customer still
+    alive (the conditional expectation without the P(alive) factor; t_x does not enter)."""
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     x = np.asarray(x, dtype=np.float64)
     age = np.asarray(age, dtype=np.float64)
     z = t / (alpha + age + t)
     shrink = np.exp((r + x) * (np.log(alpha + age) - np.log(alpha + age + t)))
-    bracket = 1 - shrink * hyp2f1(r + x, b + x, a + b + x - 1, z)
-    return (a + b + x - 1) / (a - 1) * bracket * p_alive(params, x, t_x, age)
+    return (a + b + x - 1) / (a - 1) * (1 - shrink * hyp2f1(r + x, b + x, a + b + x - 1, z))
+
+
+def conditional_expected_purchases(
+    params: BgNbd, t: float, x: np.ndarray, t_x: np.ndarray, age: np.ndarray
+) -> np.ndarray:
+    """E[Y(t) | x, t_x, T]: purchases in the next ``t`` time units after ``age``."""
+    return expected_if_alive(params, t, x, age) * p_alive(params, x, t_x, age)
 
 
 def simulate(

@@ -37,15 +37,18 @@ MODELS: dict[str, ModuleType] = {"bgnbd": bgnbd, "paretonbd": paretonbd}
 
 SUMMARY = """
     WITH days AS (
-        SELECT customer, CAST(placed_at AS DATE) AS day, sum(total_minor) AS spend
+        SELECT customer, epoch_ms(placed_at) // 86400000 AS day,
+               CAST(sum(total_minor) AS BIGINT) AS spend
         FROM purchases
         WHERE customer IS NOT NULL AND placed_at < $until
         GROUP BY ALL)
     SELECT customer AS customer_id, count(*) - 1 AS frequency,
-           date_diff('day', min(day), max(day)) AS recency,
-           date_diff('day', min(day), CAST($as_of AS DATE)) AS "T",
-           sum(spend) - arg_min(spend, day) AS repeat_spend_minor
+           max(day) - min(day) AS recency,
+           $as_of_day - min(day) AS "T",
+           CAST(sum(spend) - arg_min(spend, day) AS BIGINT) AS repeat_spend_minor
     FROM days GROUP BY customer ORDER BY customer"""
+"""Days are UTC days numbered from the epoch (the integer arithmetic spares a time zone lookup
+per order)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +95,8 @@ def day_end(day: date) -> datetime:
 def customer_summary(source: Snapshot | duckdb.DuckDBPyConnection, as_of: date) -> pa.Table:
     """One row per customer who bought on or before ``as_of``: customer_id, frequency, recency,
     T (days) and repeat_spend_minor (total over the repeat purchase days)."""
-    params: dict[str, Any] = {"as_of": as_of, "until": day_end(as_of)}
+    as_of_day = (as_of - date(1970, 1, 1)).days
+    params: dict[str, Any] = {"as_of_day": as_of_day, "until": day_end(as_of)}
     return cursor_of(source).execute(SUMMARY, params).to_arrow_table()
 
 
@@ -107,21 +111,33 @@ def discounted_purchases(
     model: ModuleType,
     params: BgNbd | ParetoNbd,
     x: np.ndarray,
-    t_x: np.ndarray,
     age: np.ndarray,
     horizon_days: int,
     discount: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Expected purchases over the horizon, and the same with each month's share discounted
-    at ``discount`` per month (arrays in model time units)."""
+    """Expected purchases over the horizon of a customer still alive, and the same with each
+    month's share discounted at ``discount`` per month (ages in model time units). Times
+    P(alive), the customer's; that factor is the same for every month, so it is applied once."""
     ends = np.append(np.arange(MONTH_DAYS, horizon_days, MONTH_DAYS), horizon_days)
-    total = np.zeros_like(x, dtype=np.float64)
+    total = np.zeros_like(age, dtype=np.float64)
     discounted = np.zeros_like(total)
     for end in ends:
-        upto = model.conditional_expected_purchases(params, end / WEEK, x, t_x, age)
+        upto = model.expected_if_alive(params, end / WEEK, x, age)
         discounted += (upto - total) / (1 + discount) ** (end / MONTH_DAYS)
         total = upto
     return total, discounted
+
+
+def _distinct(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """First index, inverse and count of each distinct row of whole-number ``columns`` (one
+    integer key per row: far cheaper than sorting rows)."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        key = key * (int(column.max()) + 1) + column
+    _, first, back, counts = np.unique(
+        key, return_index=True, return_inverse=True, return_counts=True
+    )
+    return first, back, counts
 
 
 def score_summary(
@@ -134,21 +150,19 @@ def score_summary(
     x = summary["frequency"].to_numpy().astype(np.int64)
     recency = summary["recency"].to_numpy().astype(np.int64)
     age = summary["T"].to_numpy().astype(np.int64)
-    # Whole days repeat a lot: fit and score each distinct (x, recency, T) once.
-    span = int(age.max()) + 1
-    _, first, back, counts = np.unique(
-        (x * span + recency) * span + age,
-        return_index=True,
-        return_inverse=True,
-        return_counts=True,
-    )
+    # Whole days repeat a lot: fit and score each distinct (x, recency, T) once, and what
+    # depends on (x, T) alone once per distinct pair.
+    first, back, counts = _distinct(x, recency, age)
     ux, utx, uage = x[first].astype(np.float64), recency[first] / WEEK, age[first] / WEEK
     module = MODELS[terms.model]
     purchase_params = module.fit(ux, utx, uage, weights=counts)
-    alive = module.p_alive(purchase_params, ux, utx, uage)[back]
-    expected, discounted = discounted_purchases(
-        module, purchase_params, ux, utx, uage, terms.horizon_days, terms.discount
+    alive = module.p_alive(purchase_params, ux, utx, uage)
+    pair, pair_back, _ = _distinct(x[first], age[first])
+    if_alive, discounted_if_alive = discounted_purchases(
+        module, purchase_params, ux[pair], uage[pair], terms.horizon_days, terms.discount
     )
+    expected = (if_alive[pair_back] * alive)[back]
+    discounted = (discounted_if_alive[pair_back] * alive)[back]
     mean = mean_repeat_spend(summary)
     repeaters = (x > 0) & (mean > 0)
     spend_params = gammagamma.fit(x[repeaters], mean[repeaters])
@@ -157,15 +171,15 @@ def score_summary(
             "the spend model has no finite population mean (q <= 1): too few repeaters"
         )
     spend = gammagamma.expected_spend(spend_params, x, mean)
-    clv = terms.margin * spend * discounted[back]
+    clv = terms.margin * spend * discounted
     scores = pa.table(
         {
             "customer_id": summary["customer_id"],
             "frequency": x,
             "recency": recency,
             "T": age,
-            "p_alive": alive,
-            "expected_purchases": expected[back],
+            "p_alive": alive[back],
+            "expected_purchases": expected,
             "expected_spend_minor": np.rint(spend).astype(np.int64),
             "clv_minor": np.rint(clv).astype(np.int64),
         }

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import digamma, gammaln
 
-from omnicrm.predict.mle import maximise
+from omnicrm.predict.mle import Levels, levels, maximise
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,26 +28,44 @@ class GammaGamma:
         return self.p * self.gamma / (self.q - 1) if self.q > 1 else float("nan")
 
 
-def _terms(log_params: np.ndarray, x: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-customer log-density of the mean ``m`` of ``x`` transactions, and its gradient with
-    respect to the log-parameters."""
+@dataclass(frozen=True, slots=True)
+class _Data:
+    """Repeaters' data reduced to what the likelihood needs: per customer only ``m x`` enters
+    a log with the parameters; every other data term is a sum fixed before the search."""
+
+    x: np.ndarray
+    mx: np.ndarray
+    levels: Levels
+    sum_x_log_mx: float  # sum of x (log m + log x)
+    sum_log_m: float
+
+
+def _data(x: np.ndarray, m: np.ndarray) -> _Data:
+    mx = m * x
+    return _Data(x, mx, levels(x, np.ones(len(x))), float(x @ np.log(mx)), float(np.log(m).sum()))
+
+
+def _negative(log_params: np.ndarray, d: _Data) -> tuple[float, np.ndarray]:
+    """Mean negative log-density of the customers' mean spend (the mean of ``x`` transactions
+    ~ Gamma(p x, nu x)) and its gradient with respect to the log-parameters."""
     p, q, gamma = np.exp(log_params)
-    px = p * x
-    log_gmx = np.log(gamma + m * x)
+    lx, lw = d.levels.values, d.levels.weights
+    n = len(d.x)
+    log_gmx = np.log(gamma + d.mx)
+    plx = p * lx
     ll = (
-        gammaln(px + q)
-        - gammaln(px)
-        - gammaln(q)
-        + q * np.log(gamma)
-        + (px - 1) * np.log(m)
-        + px * np.log(x)
-        - (px + q) * log_gmx
+        lw @ (gammaln(plx + q) - gammaln(plx))
+        - n * (gammaln(q) - q * np.log(gamma))
+        + p * d.sum_x_log_mx
+        - d.sum_log_m
+        - p * (d.x @ log_gmx)
+        - q * log_gmx.sum()
     )
-    psi = digamma(px + q)
-    d_p = x * (psi - digamma(px) + np.log(m) + np.log(x) - log_gmx)
-    d_q = psi - digamma(q) + np.log(gamma) - log_gmx
-    d_gamma = q / gamma - (px + q) / (gamma + m * x)
-    return ll, np.stack([d_p * p, d_q * q, d_gamma * gamma])
+    psi = digamma(plx + q)
+    g_p = (lw * lx) @ (psi - digamma(plx)) + d.sum_x_log_mx - d.x @ log_gmx
+    g_q = lw @ psi - n * (digamma(q) - np.log(gamma)) - log_gmx.sum()
+    g_gamma = n * q / gamma - ((p * d.x + q) / (gamma + d.mx)).sum()
+    return -float(ll) / n, -np.array([g_p * p, g_q * q, g_gamma * gamma]) / n
 
 
 def fit(x: np.ndarray, mean_spend: np.ndarray) -> GammaGamma:
@@ -61,12 +79,10 @@ def fit(x: np.ndarray, mean_spend: np.ndarray) -> GammaGamma:
         raise ValueError("no repeat customers to fit the spend model on")
     if (x <= 0).any() or (m <= 0).any() or not np.isfinite(m).all():
         raise ValueError("the spend model needs frequency > 0 and a positive mean spend")
-
-    def negative(log_params: np.ndarray) -> tuple[float, np.ndarray]:
-        ll, grad = _terms(log_params, x, m)
-        return -float(ll.mean()), -grad.mean(axis=1)
-
-    best, mean_ll = maximise(negative, np.log([1.0, 2.0, float(m.mean())]), jac=True)
+    data = _data(x, m)
+    best, mean_ll = maximise(
+        lambda log_params: _negative(log_params, data), np.log([1.0, 2.0, m.mean()]), jac=True
+    )
     p, q, gamma = np.exp(best)
     return GammaGamma(float(p), float(q), float(gamma), float(mean_ll * len(x)), len(x))
 

@@ -37,17 +37,47 @@ def unique_rows(*columns: np.ndarray, weights: np.ndarray | None = None) -> Rows
     return Rows(tuple(rows[:, i] for i in range(rows.shape[1])), counts.astype(np.float64))
 
 
+@dataclass(frozen=True, slots=True)
+class Levels:
+    """The distinct values of a whole-number column (frequency has few), each row's index into
+    them and the weight each gathers: terms depending on x alone are computed once per level."""
+
+    values: np.ndarray
+    index: np.ndarray
+    weights: np.ndarray
+
+
+def levels(x: np.ndarray, weights: np.ndarray) -> Levels:
+    values, index = np.unique(x, return_inverse=True)
+    return Levels(values, index, np.bincount(index, weights, len(values)))
+
+
+@dataclass(frozen=True, slots=True)
+class Pairs:
+    """The distinct (x, t) pairs of two columns and each row's index into them."""
+
+    x: np.ndarray
+    t: np.ndarray
+    index: np.ndarray
+
+
+def pairs(x: np.ndarray, t: np.ndarray) -> Pairs:
+    rows, index = np.unique(np.column_stack([x, t]), axis=0, return_inverse=True)
+    return Pairs(rows[:, 0], rows[:, 1], index.ravel())
+
+
 def maximise(objective: Objective, start: np.ndarray, jac: bool) -> tuple[np.ndarray, float]:
     """The log-parameters maximising the log-likelihood, and that log-likelihood.
 
     ``objective`` returns the *negative* log-likelihood (and its gradient when ``jac``); the
-    search is bounded to exp(-10)..exp(10) per parameter so a flat direction cannot run off."""
+    search is bounded to a factor exp(10) either side of ``start`` per parameter, so a flat
+    direction cannot run off while spend in minor units (a scale of 10^5) stays in reach."""
     result = minimize(
         objective,
         start,
         jac=jac,
         method="L-BFGS-B",
-        bounds=[(-10.0, 10.0)] * len(start),
+        bounds=[(s - 10.0, s + 10.0) for s in start],
         options={"maxiter": 500, "ftol": 1e-13, "gtol": 1e-8},
     )
     if not np.isfinite(result.fun):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import gammaln, hyp2f1
 
-from omnicrm.predict.mle import check_summary, maximise, unique_rows
+from omnicrm.predict.mle import Pairs, check_summary, maximise, pairs, unique_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,15 +40,31 @@ def _log_tail(r: float, alpha: float, s: float, beta: float, x: np.ndarray, t: n
     return log_f - rsx * np.log(high + t)
 
 
-def _log_terms(
-    log_params: np.ndarray, x: np.ndarray, t_x: np.ndarray, age: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+@dataclass(frozen=True, slots=True)
+class _Data:
+    """Summary rows, and their distinct (x, t_x) and (x, T) pairs: each hypergeometric term
+    depends on one pair only, and there are far fewer pairs than rows."""
+
+    x: np.ndarray
+    t_x: np.ndarray
+    age: np.ndarray
+    at_tx: Pairs
+    at_age: Pairs
+
+
+def _data(x: np.ndarray, t_x: np.ndarray, age: np.ndarray) -> _Data:
+    x, t_x, age = (np.asarray(v, dtype=np.float64) for v in (x, t_x, age))
+    return _Data(x, t_x, age, pairs(x, t_x), pairs(x, age))
+
+
+def _log_terms(log_params: np.ndarray, d: _Data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-row log-likelihood, and the logs of its "alive at T" and "died in (t_x, T]" parts."""
     r, alpha, s, beta = np.exp(log_params)
+    x = d.x
     head = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-    alive = -(r + x) * np.log(alpha + age) - s * np.log(beta + age)
-    at_tx = _log_tail(r, alpha, s, beta, x, t_x)
-    at_age = _log_tail(r, alpha, s, beta, x, age)
+    alive = -(r + x) * np.log(alpha + d.age) - s * np.log(beta + d.age)
+    at_tx = _log_tail(r, alpha, s, beta, d.at_tx.x, d.at_tx.t)[d.at_tx.index]
+    at_age = _log_tail(r, alpha, s, beta, d.at_age.x, d.at_age.t)[d.at_age.index]
     with np.errstate(divide="ignore"):  # t_x == T: nobody can have died in between
         died = at_tx + np.log1p(-np.exp(np.minimum(at_age - at_tx, 0.0)))
     died = died + np.log(s) - np.log(r + s + x)
@@ -62,15 +78,15 @@ def fit(
     no cheap derivative in its parameters)."""
     check_summary(np.asarray(x), np.asarray(t_x), np.asarray(age))
     rows = unique_rows(x, t_x, age, weights=weights)
-    ux, utx, uage = rows.columns
+    data = _data(*rows.columns)
     total = rows.weights.sum()
 
     def negative(log_params: np.ndarray) -> float:
-        ll = _log_terms(log_params, ux, utx, uage)[0]
+        ll = _log_terms(log_params, data)[0]
         value = -float(rows.weights @ ll) / total
         return value if np.isfinite(value) else 1e300
 
-    scale = max(float(np.average(uage, weights=rows.weights)), 1e-9)
+    scale = max(float(np.average(data.age, weights=rows.weights)), 1e-9)
     start = np.log([1.0, scale, 1.0, scale])
     best, mean_ll = maximise(negative, start, jac=False)
     r, alpha, s, beta = np.exp(best)
@@ -82,8 +98,7 @@ def fit(
 def p_alive(params: ParetoNbd, x: np.ndarray, t_x: np.ndarray, age: np.ndarray) -> np.ndarray:
     """P(still alive at ``age``) given the customer's summary."""
     log_params = np.log([params.r, params.alpha, params.s, params.beta])
-    arrays = (np.asarray(v, dtype=np.float64) for v in (x, t_x, age))
-    _, alive, died = _log_terms(log_params, *arrays)
+    _, alive, died = _log_terms(log_params, _data(x, t_x, age))
     return np.exp(alive - np.logaddexp(alive, died))
 
 
@@ -100,12 +115,16 @@ def expected_purchases(params: ParetoNbd, t: np.ndarray | float) -> np.ndarray:
     return params.r * params.beta / params.alpha * _horizon_factor(params.s, params.beta, t)
 
 
+def expected_if_alive(params: ParetoNbd, t: float, x: np.ndarray, age: np.ndarray) -> np.ndarray:
+    """E[Y(t) | x, T, alive at T] (the conditional expectation without the P(alive) factor)."""
+    x = np.asarray(x, dtype=np.float64)
+    age = np.asarray(age, dtype=np.float64)
+    rate = params.beta + age
+    return (params.r + x) * rate / (params.alpha + age) * _horizon_factor(params.s, rate, t)
+
+
 def conditional_expected_purchases(
     params: ParetoNbd, t: float, x: np.ndarray, t_x: np.ndarray, age: np.ndarray
 ) -> np.ndarray:
     """E[Y(t) | x, t_x, T]: purchases in the next ``t`` time units after ``age``."""
-    x = np.asarray(x, dtype=np.float64)
-    age = np.asarray(age, dtype=np.float64)
-    rate = params.beta + age
-    per_alive = (params.r + x) * rate / (params.alpha + age) * _horizon_factor(params.s, rate, t)
-    return per_alive * p_alive(params, x, t_x, age)
+    return expected_if_alive(params, t, x, age) * p_alive(params, x, t_x, age)
