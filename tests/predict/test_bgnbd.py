@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from clv_data import assert_predictions_match, cdnow_weeks
 from lifetimes import BetaGeoFitter
+from scipy.special import hyp2f1
 
 from omnicrm.predict import bgnbd
 
@@ -54,6 +55,19 @@ def test_weighted_unique_rows_fit_like_the_customers_they_stand_for(
     rows, counts = np.unique(np.column_stack(cdnow), axis=0, return_counts=True)
     weighted = bgnbd.fit(rows[:, 0], rows[:, 1], rows[:, 2], weights=counts)
     assert weighted == bgnbd.fit(*cdnow)
+
+
+def test_long_horizons_for_frequent_customers_stay_finite() -> None:
+    """x = 1,000 over three years, forecast ten years ahead: the paper's 2F1 is out of float
+    range; the transformed form is finite, below the no-dropout bound (r + x) / (alpha + T) * t,
+    and grows with the horizon."""
+    params = bgnbd.BgNbd(0.243, 4.414, 0.793, 2.426, 0.0, 0)
+    x, age = np.array([1000.0]), np.array([156.0])
+    z = 520.0 / (params.alpha + age + 520.0)
+    assert not np.isfinite(hyp2f1(params.r + x, params.b + x, params.a + params.b + x - 1, z))
+    ten_years = bgnbd.expected_if_alive(params, 520.0, x, age)[0]
+    assert 0 < bgnbd.expected_if_alive(params, 52.0, x, age)[0] < ten_years
+    assert ten_years < (params.r + x[0]) / (params.alpha + age[0]) * 520.0
 
 
 def test_p_alive_is_one_without_repeats_and_falls_with_silence() -> None:

@@ -14,10 +14,10 @@ from omnicrm.analytics.snapshot import Snapshot
 from omnicrm.predict import bgnbd, clv, tracking
 
 
-@pytest.fixture(scope="module")
-def plot(tmp_path_factory: pytest.TempPathFactory) -> pa.Table:
+@pytest.fixture(scope="module", params=sorted(clv.MODELS))
+def plot(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> pa.Table:
     snapshot = cdnow_snapshot(tmp_path_factory.mktemp("cdnow"))
-    model, _ = clv.fit_and_score(snapshot, CDNOW_CALIBRATION_END)
+    model, _ = clv.fit_and_score(snapshot, CDNOW_CALIBRATION_END, model=request.param)
     return tracking.tracking(
         snapshot, model.purchases, CDNOW_ORIGIN, CDNOW_CALIBRATION_END, CDNOW_END
     )

@@ -119,13 +119,18 @@ def expected_purchases(params: BgNbd, t: np.ndarray | float) -> np.ndarray:
 
 def expected_if_alive(params: BgNbd, t: float, x: np.ndarray, age: np.ndarray) -> np.ndarray:
     """E[Y(t) | x, T, alive at T]: purchases in the next ``t`` time units of a customer still
-    alive (the conditional expectation without the P(alive) factor; t_x does not enter)."""
+    alive (the conditional expectation without the P(alive) factor; t_x does not enter).
+
+    The paper's ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z) multiplies a vanishing
+    power by a 2F1 that overflows for frequent customers over long horizons; Euler's
+    transformation gives the same product as (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z), with
+    no large powers on either side."""
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     x = np.asarray(x, dtype=np.float64)
     age = np.asarray(age, dtype=np.float64)
     z = t / (alpha + age + t)
-    shrink = np.exp((r + x) * (np.log(alpha + age) - np.log(alpha + age + t)))
-    return (a + b + x - 1) / (a - 1) * (1 - shrink * hyp2f1(r + x, b + x, a + b + x - 1, z))
+    tail = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+    return (a + b + x - 1) / (a - 1) * (1 - tail)
 
 
 def conditional_expected_purchases(

@@ -35,6 +35,12 @@ MONTH_DAYS = 30
 
 MODELS: dict[str, ModuleType] = {"bgnbd": bgnbd, "paretonbd": paretonbd}
 
+
+def module_of(params: BgNbd | ParetoNbd) -> ModuleType:
+    """The module whose functions take these parameters."""
+    return paretonbd if isinstance(params, ParetoNbd) else bgnbd
+
+
 SUMMARY = """
     WITH days AS (
         SELECT customer, epoch_ms(placed_at) // 86400000 AS day,

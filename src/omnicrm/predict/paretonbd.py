@@ -28,7 +28,9 @@ class ParetoNbd:
     customers: int
 
 
-def _log_tail(r: float, alpha: float, s: float, beta: float, x: np.ndarray, t: np.ndarray):
+def _log_tail(
+    r: float, alpha: float, s: float, beta: float, x: np.ndarray, t: np.ndarray
+) -> np.ndarray:
     """log of (r+s+x)/s times the integral of the "died at tau" density from ``t`` to infinity,
     i.e. log[2F1(r+s+x, b; r+s+x+1; z) / (max(alpha, beta) + t)^(r+s+x)], Euler-transformed."""
     rsx = r + s + x

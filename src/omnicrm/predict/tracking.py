@@ -4,7 +4,6 @@ period and on into a holdout. Time runs in days from ``origin``; a customer ente
 purchase day and each later purchase day counts once."""
 
 from datetime import date
-from types import ModuleType
 from typing import Any
 
 import duckdb
@@ -13,7 +12,7 @@ import pyarrow as pa
 
 from omnicrm.analytics.snapshot import Snapshot
 from omnicrm.predict.bgnbd import BgNbd
-from omnicrm.predict.clv import MODELS, WEEK, cursor_of, day_end
+from omnicrm.predict.clv import WEEK, cursor_of, day_end, module_of
 from omnicrm.predict.paretonbd import ParetoNbd
 
 COHORT_DAYS = """
@@ -30,7 +29,6 @@ COHORT_DAYS = """
 
 
 def cumulative_tracking(
-    model: ModuleType,
     params: BgNbd | ParetoNbd,
     births: np.ndarray,
     repeats: np.ndarray,
@@ -43,7 +41,7 @@ def cumulative_tracking(
     actual = np.searchsorted(np.sort(repeats), ends, side="right")
     days, counts = np.unique(births, return_counts=True)
     exposure = np.maximum(ends[None, :] - days[:, None], 0) / WEEK
-    expected = counts @ model.expected_purchases(params, exposure)
+    expected = counts @ module_of(params).expected_purchases(params, exposure)
     return actual, expected
 
 
@@ -53,7 +51,6 @@ def tracking(
     origin: date,
     calibration_end: date,
     until: date,
-    model: str = "bgnbd",
 ) -> pa.Table:
     """Week, cumulative actual and expected repeat purchases and whether the week is in the
     holdout, for the customers whose first purchase falls in [origin, calibration_end], from the
@@ -69,9 +66,7 @@ def tracking(
     day = days["day"].to_numpy()
     is_birth = days["is_birth"].to_numpy(zero_copy_only=False)
     weeks = ((until - origin).days + 1) // 7
-    actual, expected = cumulative_tracking(
-        MODELS[model], params, day[is_birth], day[~is_birth], weeks
-    )
+    actual, expected = cumulative_tracking(params, day[is_birth], day[~is_birth], weeks)
     week = np.arange(1, weeks + 1)
     return pa.table(
         {
