@@ -106,7 +106,7 @@ def p_alive(params: BgNbd, x: np.ndarray, t_x: np.ndarray, age: np.ndarray) -> n
         - np.log(b + np.maximum(x, 1) - 1)
         + (r + x) * (np.log(alpha + age) - np.log(alpha + np.asarray(t_x)))
     )
-    return np.where(x > 0, 1.0 / (1.0 + np.exp(log_odds)), 1.0)
+    return np.where(x > 0, expit(-log_odds), 1.0)
 
 
 def expected_purchases(params: BgNbd, t: np.ndarray | float) -> np.ndarray:

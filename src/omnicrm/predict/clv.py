@@ -122,8 +122,9 @@ def discounted_purchases(
     discount: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Expected purchases over the horizon of a customer still alive, and the same with each
-    month's share discounted at ``discount`` per month (ages in model time units). Times
-    P(alive), the customer's; that factor is the same for every month, so it is applied once."""
+    month's share discounted at ``discount`` per month (ages in model time units). The
+    customer's P(alive) turns both into conditional expectations; it is the same factor every
+    month, so callers apply it once."""
     ends = np.append(np.arange(MONTH_DAYS, horizon_days, MONTH_DAYS), horizon_days)
     total = np.zeros_like(age, dtype=np.float64)
     discounted = np.zeros_like(total)
