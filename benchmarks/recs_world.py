@@ -9,7 +9,7 @@ of ``groups`` behaviour groups (``GROUPS``: purchase rate, receipt size, online 
 share), the planted clusters.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import numpy as np
@@ -23,6 +23,7 @@ GROUPS = (
     (3.0, 1.0, 0.9, 0.3),
 )
 DAYS = 420
+AS_OF = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _products(categories: int, per_category: int) -> pa.Table:

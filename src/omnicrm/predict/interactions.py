@@ -1,8 +1,8 @@
 """The customer x product implicit-feedback matrix, read from the analytics snapshot.
 
 A cell is the number of distinct (non-cancelled) orders of a resolved customer that contain the
-product in ``[since, until)``; beside it, aligned with the CSR's ``data``, the whole days from the
-customer's last purchase of it to ``until`` (what "just bought" is measured with). Rows are the
+product in ``[since, until)``; beside it, aligned with the CSR's ``data``, the whole days (24 h)
+from the customer's last purchase of it to ``until`` (what "just bought" is measured with). Rows are the
 customers who bought in the window, ascending; columns are every product of the catalogue,
 ascending by id, so that two windows (a time split's train and test) share one column map.
 """
@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 CELLS = """SELECT o.customer, l.product_id, count(DISTINCT o.id) AS orders,
-                  min(date_diff('day', o.placed_at, $until)) AS last_days
+                  min(date_diff('second', o.placed_at, $until)) // 86400 AS last_days
            FROM purchases o JOIN order_lines l ON l.order_id = o.id
            WHERE o.customer IS NOT NULL AND l.qty > 0
              AND o.placed_at >= $since AND o.placed_at < $until
