@@ -2,9 +2,9 @@
 
 A cell is the number of distinct (non-cancelled) orders of a resolved customer that contain the
 product in ``[since, until)``; beside it, aligned with the CSR's ``data``, the whole days (24 h)
-from the customer's last purchase of it to ``until`` (what "just bought" is measured with). Rows are the
-customers who bought in the window, ascending; columns are every product of the catalogue,
-ascending by id, so that two windows (a time split's train and test) share one column map.
+from the customer's last purchase of it to ``until`` (what "just bought" is measured with). Rows
+are the customers who bought in the window, ascending; columns are every product of the
+catalogue, ascending by id, so that two windows (a time split's train and test) share one map.
 """
 
 from dataclasses import dataclass
