@@ -31,7 +31,7 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def phase_recommend(path: Path) -> dict:
+def phase_recommend(path: Path, customers: int) -> dict:
     from omnicrm.predict.recommend import fit_recommender, recommend
 
     db = Snapshot(path).cursor()
@@ -50,7 +50,7 @@ def phase_recommend(path: Path) -> dict:
     }
 
 
-def phase_clusters(path: Path) -> dict:
+def phase_clusters(path: Path, customers: int) -> dict:
     from omnicrm.predict.clusters import fit_clusters
 
     db = Snapshot(path).cursor()
@@ -65,12 +65,32 @@ def phase_clusters(path: Path) -> dict:
     }
 
 
-PHASES = {"recommend": phase_recommend, "clusters": phase_clusters}
+def phase_build(path: Path, customers: int) -> dict:
+    snap = Snapshot(path)
+    t = time.perf_counter()
+    recs_world.build(snap.cursor(), customers, recs_world.AS_OF, groups=4)
+    (lines,) = snap.cursor().execute("SELECT count(*) FROM order_lines").fetchone()  # type: ignore[misc]
+    snap.close()
+    return {"build_s": round(time.perf_counter() - t, 1), "lines": lines}
 
 
-def run_child(phase: str, path: Path) -> dict:
+PHASES = {"build": phase_build, "recommend": phase_recommend, "clusters": phase_clusters}
+
+
+def run_child(phase: str, path: Path, customers: int) -> dict:
+    """One phase in a fresh process: Linux keeps max RSS across fork + exec, so the parent stays
+    small and the world is built in a child of its own too."""
     out = subprocess.run(
-        [sys.executable, __file__, "--phase", phase, "--path", str(path)],
+        [
+            sys.executable,
+            __file__,
+            "--phase",
+            phase,
+            "--path",
+            str(path),
+            "--customers",
+            str(customers),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -85,24 +105,20 @@ def main() -> None:
     parser.add_argument("--path", type=Path)
     args = parser.parse_args()
     if args.phase:
-        print(json.dumps(PHASES[args.phase](args.path)))
+        print(json.dumps(PHASES[args.phase](args.path, args.customers)))
         return
     with tempfile.TemporaryDirectory(prefix="bench_recommend_") as tmp:
         path = Path(tmp) / "world.duckdb"
-        snap = Snapshot(path)
-        t = time.perf_counter()
-        recs_world.build(snap.cursor(), args.customers, recs_world.AS_OF, groups=4)
-        (lines,) = snap.cursor().execute("SELECT count(*) FROM order_lines").fetchone()  # type: ignore[misc]
-        snap.close()
-        print(f"built {args.customers} customers, {lines} order lines in "
-              f"{time.perf_counter() - t:.1f}s")  # fmt: skip
-        recs = run_child("recommend", path)
+        built = run_child("build", path, args.customers)
+        print(f"built {args.customers} customers, {built['lines']} order lines in "
+              f"{built['build_s']}s")  # fmt: skip
+        recs = run_child("recommend", path, args.customers)
         print(
             f"recommendations: fit + holdout {recs['fit_and_holdout_s']}s, top-10 for "
             f"{recs['recommended_customers']} customers {recs['recommend_s']}s, "
             f"peak {recs['peak_mib']} MiB; chosen {recs['chosen']}, MAP@10 {recs['map_at_10']}"
         )
-        clusters = run_child("clusters", path)
+        clusters = run_child("clusters", path, args.customers)
         print(
             f"clusters: {clusters['clusters_s']}s for {clusters['clustered_customers']} "
             f"customers, k = {clusters['k']}, peak {clusters['peak_mib']} MiB; "
