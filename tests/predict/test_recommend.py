@@ -35,6 +35,7 @@ def test_the_chosen_model_beats_popularity_on_map_at_10(fitted: tuple) -> None:
     assert model.kind == metrics["chosen"]
     assert models[metrics["chosen"]]["map_at_10"] > 2 * models["popularity"]["map_at_10"]
     assert metrics["map_lift_over_popularity"] > 2
+    assert metrics["beats_popularity"] is True
     for name in ("popularity", "cooccurrence", "als"):
         assert 0 < models[name]["precision_at_10"] <= models[name]["recall_at_10"] <= 1
         assert models[name]["users"] > 500

@@ -133,7 +133,8 @@ def fit_recommender(
     seed: int = 0,
 ) -> tuple[Recommender, dict]:
     """Evaluate popularity, co-occurrence and ALS on the holdout, refit the winner up to
-    ``as_of``; the metrics dict says the windows, each model's scores and which won. At most
+    ``as_of``; the metrics dict says the windows, each model's scores, which won and whether it
+    beats popularity (where it does not, the data hold too little taste to learn). At most
     ``max_customers_evaluated`` holdout customers (a fixed random sample) are scored."""
     cut = as_of - timedelta(days=holdout_days)
     train, test = time_split(con, cut - timedelta(days=history_days), cut, as_of)
@@ -156,6 +157,7 @@ def fit_recommender(
         "fitted": {"since": model.interactions.since.isoformat(), "until": as_of.isoformat()},
         "models": results,
         "map_lift_over_popularity": _lift(results, chosen, k),
+        "beats_popularity": results[chosen][f"map_at_{k}"] > results["popularity"][f"map_at_{k}"],
     }
     return model, metrics
 
