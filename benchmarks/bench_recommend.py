@@ -8,6 +8,12 @@ groups) of ``--customers`` people, then, each in a process of its own so that it
 (max RSS) is its own: (1) ``fit_recommender`` (popularity, co-occurrence and ALS on the 60-day
 holdout, at most 50,000 customers evaluated, the winner refitted) and top-10 recommendations for
 every customer; (2) ``fit_clusters`` (k 3..10 by silhouette on samples, everyone assigned).
+
+    python benchmarks/bench_recommend.py --synth-customers 20000
+
+also generates a chain with ``omnicrm.synth`` (its own, weaker, category taste), imports and
+resolves it into a scratch SQLite store, refreshes the snapshot and prints the holdout MAP@10 of
+every model there (the generation and import are not timed).
 """
 
 import argparse
@@ -74,7 +80,38 @@ def phase_build(path: Path, customers: int) -> dict:
     return {"build_s": round(time.perf_counter() - t, 1), "lines": lines}
 
 
-PHASES = {"build": phase_build, "recommend": phase_recommend, "clusters": phase_clusters}
+def phase_synth(path: Path, customers: int) -> dict:
+    from omnicrm.identity.resolve import resolve_all
+    from omnicrm.ingest.bulk import import_directory
+    from omnicrm.predict.recommend import fit_recommender
+    from omnicrm.store.db import make_engine
+    from omnicrm.store.migrate import upgrade
+    from omnicrm.synth import generate
+
+    generate(path / "data", customers, seed=42)
+    engine = make_engine(f"sqlite:///{path / 'omnicrm.db'}")
+    upgrade(engine)
+    import_directory(engine, path / "data")
+    resolve_all(engine)
+    snap = Snapshot(path / "synth.duckdb")
+    snap.refresh(engine)
+    end = snap.data_end()
+    assert end is not None
+    t = time.perf_counter()
+    _, metrics = fit_recommender(snap.cursor(), end)
+    return {
+        "fit_and_holdout_s": round(time.perf_counter() - t, 2),
+        "chosen": metrics["chosen"],
+        "models": metrics["models"],
+    }
+
+
+PHASES = {
+    "synth": phase_synth,
+    "build": phase_build,
+    "recommend": phase_recommend,
+    "clusters": phase_clusters,
+}
 
 
 def run_child(phase: str, path: Path, customers: int) -> dict:
@@ -101,6 +138,7 @@ def run_child(phase: str, path: Path, customers: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--synth-customers", type=int, default=0)
     parser.add_argument("--phase", choices=sorted(PHASES))
     parser.add_argument("--path", type=Path)
     args = parser.parse_args()
@@ -124,6 +162,17 @@ def main() -> None:
             f"customers, k = {clusters['k']}, peak {clusters['peak_mib']} MiB; "
             f"{clusters['names']}"
         )
+        if args.synth_customers:
+            synth = run_child("synth", Path(tmp), args.synth_customers)
+            print(
+                f"synth chain, {args.synth_customers} customers: chosen {synth['chosen']} in "
+                f"{synth['fit_and_holdout_s']}s; "
+                + "; ".join(
+                    f"{name} MAP@10 {m['map_at_10']:.4f} P@10 {m['precision_at_10']:.4f} "
+                    f"R@10 {m['recall_at_10']:.4f} ({m['users']} customers)"
+                    for name, m in synth["models"].items()
+                )
+            )
         with open("/proc/loadavg") as f:
             print(f"load average: {f.read().strip()}")
 

@@ -24,8 +24,8 @@ class ALS:
     def fit(
         cls,
         matrix: sp.csr_matrix,
-        factors: int = 32,
-        regularization: float = 0.05,
+        factors: int = 16,
+        regularization: float = 0.1,
         alpha: float = 4.0,
         iterations: int = 15,
         threads: int = 1,

@@ -31,6 +31,13 @@ BATCH = 2048
 RECENT_DAYS = 30
 REPEAT_SHARE = 0.2
 CANDIDATES = ("cooccurrence", "als")
+SETTINGS: dict[str, tuple[dict[str, int], ...]] = {
+    "popularity": ({},),
+    "cooccurrence": ({},),
+    "als": ({"factors": 8}, {"factors": 16}),
+}
+"""What is tried on the holdout per model: sparse histories want few ALS factors (more overfit),
+a strong taste more; the better setting stands for ALS and is the one refitted."""
 
 
 class Scorer(Protocol):
@@ -93,13 +100,15 @@ class Recommender:
         return out
 
 
-def build(interactions: Interactions, kind: str, threads: int = 1, seed: int = 0) -> Recommender:
+def build(
+    interactions: Interactions, kind: str, threads: int = 1, seed: int = 0, factors: int = 16
+) -> Recommender:
     """Fit the model ``kind`` (popularity, cooccurrence or als) on one window."""
     buyers = np.bincount(interactions.matrix.indices, minlength=interactions.shape[1])
     scorers = {
         "popularity": lambda: Popularity(buyers),
         "cooccurrence": lambda: CoOccurrence.fit(interactions),
-        "als": lambda: ALS.fit(interactions.matrix, threads=threads, seed=seed),
+        "als": lambda: ALS.fit(interactions.matrix, factors, threads=threads, seed=seed),
     }
     if kind not in scorers:
         raise ValueError(f"unknown model {kind!r}: one of {sorted(scorers)}")
@@ -143,12 +152,22 @@ def fit_recommender(
     rows = _holdout_rows(test, max_customers_evaluated, seed)
     if not len(rows):
         raise ValueError(f"no purchases from {cut.date()} to {as_of.date()} to evaluate on")
-    results = {
-        kind: evaluate(build(train, kind, threads, seed).top(rows, k), test.matrix[rows], k)
-        for kind in ("popularity", *CANDIDATES)
-    }
+    results = {}
+    for kind, settings in SETTINGS.items():
+        tried = [
+            {
+                **evaluate(
+                    build(train, kind, threads, seed, **s).top(rows, k), test.matrix[rows], k
+                ),
+                **s,
+            }
+            for s in settings
+        ]
+        results[kind] = max(tried, key=lambda r: r[f"map_at_{k}"])
     chosen = choose(results, k)
-    model = build(load(con, as_of - timedelta(days=history_days), as_of), chosen, threads, seed)
+    params = {p: results[chosen][p] for p in SETTINGS[chosen][0]}
+    full = load(con, as_of - timedelta(days=history_days), as_of)
+    model = build(full, chosen, threads, seed, **params)
     metrics = {
         "chosen": chosen,
         "k": k,
