@@ -2,6 +2,7 @@
 a non-empty, unique name and description in both languages; sub-segments of an RFM segment hold
 only its customers; the naming rule on hand-made numbers."""
 
+import pickle
 from datetime import timedelta
 
 import duckdb
@@ -34,6 +35,10 @@ def test_planted_groups_are_recovered_with_the_right_k(
         assert d.text_en
         assert "против" in d.text_ru
         assert " vs " in d.text_en
+    again = pickle.loads(pickle.dumps(model))
+    assert again.descriptions == model.descriptions
+    raw = np.array([[5, 20, 1_000_000, 50_000, 2, 0.1, 0.02, 4]], dtype=float)
+    assert again.assign(raw).tolist() == model.assign(raw).tolist()
     row = table.slice(0, 1).to_pylist()[0]
     assert (row["name_ru"], row["name_en"]) == names[row["cluster"]]
 

@@ -2,6 +2,7 @@
 time-split holdout; the lists obey the exclusion rule; and the whole path runs on data generated
 by ``omnicrm.synth`` and imported like a real chain's."""
 
+import pickle
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -70,6 +71,8 @@ def test_recommendations_skip_what_was_just_bought_and_cold_customers_get_popula
     assert lists[-1][0] == popular[0]
     with pytest.raises(ValueError, match="n must be"):
         recommend(model, ids, n=0)
+    again = pickle.loads(pickle.dumps(model))  # how a model version is kept
+    assert recommend(again, ids[:20], n=10).equals(table.slice(0, 20))
 
 
 def _hand_made(orders: list[list[int]], last_days: list[int]) -> Interactions:
