@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from omnicrm.analytics.snapshot import Snapshot
 from omnicrm.identity.resolve import resolve_all
 from omnicrm.ingest.bulk import import_directory
-from omnicrm.predict.interactions import Interactions, load, time_split
+from omnicrm.predict.interactions import Interactions, load, take_rows, time_split
 from omnicrm.predict.recommend import excluded, fit_recommender, recommend
 from omnicrm.synth import generate
 from recs_world import AS_OF
@@ -42,6 +42,7 @@ def test_the_chosen_model_beats_popularity_on_map_at_10(fitted: tuple) -> None:
         assert models[name]["users"] > 500
     assert metrics["test"]["until"] == AS_OF.isoformat() == metrics["fitted"]["until"]
     assert metrics["train"]["until"] == metrics["test"]["since"]
+    assert metrics["holdout_customers"] > 2000
 
 
 def test_recommendations_skip_what_was_just_bought_and_cold_customers_get_popular(
@@ -96,6 +97,26 @@ def test_exclusion_rule_recent_always_earlier_only_for_repeat_products() -> None
     # cells in CSR order: (0,A) 100d repeat: allowed; (0,B) 10d: recent; (1,A) 5d: recent;
     # (1,B) 200d, B not a repeat product: excluded
     assert got.tolist() == [[False, True, False], [True, True, False]]
+
+
+def test_the_holdout_runs_on_samples_and_the_refit_on_everyone(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    model, metrics = fit_recommender(
+        con, AS_OF, max_customers_fitted=1000, max_customers_evaluated=200
+    )
+    assert metrics["holdout_customers"] == 1000
+    assert all(m["users"] == 200 for m in metrics["models"].values())
+    assert len(model.interactions.customers) > 2000
+
+
+def test_taking_rows_keeps_each_cells_days() -> None:
+    inter = _hand_made([[2, 1, 0], [0, 0, 0], [1, 0, 3]], last_days=[100, 10, 5, 7])
+    part = take_rows(inter, np.array([0, 2]))
+    assert part.matrix.toarray().tolist() == [[2, 1, 0], [1, 0, 3]]
+    assert part.last_days.tolist() == [100, 10, 5, 7]
+    assert take_rows(inter, np.array([2])).last_days.tolist() == [5, 7]
+    assert take_rows(inter, np.array([2])).customers.tolist() == [2]
 
 
 def test_time_split_tests_the_train_customers_and_refuses_bad_windows(

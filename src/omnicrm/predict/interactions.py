@@ -94,6 +94,23 @@ def load(
     )
 
 
+def take_rows(interactions: Interactions, rows: np.ndarray) -> Interactions:
+    """The same window over some of its customers (``rows`` ascending), ``last_days`` kept
+    aligned with the CSR's cells."""
+    m = interactions.matrix
+    starts, counts = m.indptr[rows], np.diff(m.indptr)[rows]
+    cells = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+    return Interactions(
+        m[rows],
+        interactions.last_days[cells],
+        interactions.customers[rows],
+        interactions.products,
+        interactions.skus,
+        interactions.since,
+        interactions.until,
+    )
+
+
 def time_split(
     con: duckdb.DuckDBPyConnection, since: datetime, cut: datetime, until: datetime
 ) -> tuple[Interactions, Interactions]:

@@ -24,7 +24,7 @@ import scipy.sparse as sp
 
 from omnicrm.predict.als import ALS
 from omnicrm.predict.cooccurrence import CoOccurrence
-from omnicrm.predict.interactions import Interactions, load, positions, time_split
+from omnicrm.predict.interactions import Interactions, load, positions, take_rows, time_split
 from omnicrm.predict.ranking_metrics import evaluate
 
 BATCH = 2048
@@ -124,11 +124,22 @@ def choose(results: dict[str, dict[str, float]], k: int = 10) -> str:
     return max(present, key=lambda name: (results[name][f"map_at_{k}"], -present.index(name)))
 
 
-def _holdout_rows(test: Interactions, limit: int, seed: int) -> np.ndarray:
-    rows = np.flatnonzero(np.diff(test.matrix.indptr) > 0)
-    if len(rows) > limit:
-        rows = np.sort(np.random.default_rng(seed).choice(rows, limit, replace=False))
-    return rows
+def _sample(n: int, limit: int, rng: np.random.Generator) -> np.ndarray:
+    """All of ``range(n)``, or ``limit`` of them at random, ascending."""
+    return np.arange(n) if n <= limit else np.sort(rng.choice(n, limit, replace=False))
+
+
+def holdout(
+    train: Interactions, test: Interactions, fitted: int, evaluated: int, seed: int
+) -> tuple[Interactions, Interactions, np.ndarray]:
+    """The train and test customers the holdout runs on: at most ``fitted`` of them (a fixed
+    random sample: model choice needs a fair comparison, not every customer) and, of those who
+    bought in the test window, at most ``evaluated`` scored."""
+    rng = np.random.default_rng(seed)
+    rows = _sample(len(train.customers), fitted, rng)
+    train, test = take_rows(train, rows), take_rows(test, rows)
+    buyers = np.flatnonzero(np.diff(test.matrix.indptr) > 0)
+    return train, test, buyers[_sample(len(buyers), evaluated, rng)]
 
 
 def fit_recommender(
@@ -137,19 +148,21 @@ def fit_recommender(
     history_days: int = 365,
     holdout_days: int = 60,
     k: int = 10,
+    max_customers_fitted: int = 200_000,
     max_customers_evaluated: int = 50_000,
     threads: int = 1,
     seed: int = 0,
 ) -> tuple[Recommender, dict]:
     """Evaluate popularity, co-occurrence and ALS on the holdout, refit the winner up to
     ``as_of``; the metrics dict says the windows, each model's scores, which won and whether it
-    beats popularity (where it does not, the data hold too little taste to learn). At most
-    ``max_customers_evaluated`` holdout customers (a fixed random sample) are scored."""
+    beats popularity (where it does not, the data hold too little taste to learn). The holdout
+    runs on at most ``max_customers_fitted`` customers and scores at most
+    ``max_customers_evaluated`` of them (fixed random samples); the refit takes everyone."""
     cut = as_of - timedelta(days=holdout_days)
     train, test = time_split(con, cut - timedelta(days=history_days), cut, as_of)
     if train.matrix.nnz == 0:
         raise ValueError(f"no purchases before {cut.date()} to learn from")
-    rows = _holdout_rows(test, max_customers_evaluated, seed)
+    train, test, rows = holdout(train, test, max_customers_fitted, max_customers_evaluated, seed)
     if not len(rows):
         raise ValueError(f"no purchases from {cut.date()} to {as_of.date()} to evaluate on")
     results = {}
@@ -174,6 +187,7 @@ def fit_recommender(
         "train": {"since": train.since.isoformat(), "until": train.until.isoformat()},
         "test": {"since": test.since.isoformat(), "until": test.until.isoformat()},
         "fitted": {"since": model.interactions.since.isoformat(), "until": as_of.isoformat()},
+        "holdout_customers": len(train.customers),
         "models": results,
         "map_lift_over_popularity": _lift(results, chosen, k),
         "beats_popularity": results[chosen][f"map_at_{k}"] > results["popularity"][f"map_at_{k}"],
