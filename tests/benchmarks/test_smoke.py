@@ -24,6 +24,7 @@ RUNS = {
     "bench_audience.py": ["--customers", "500", "--null-outbox"],
     "bench_outbox.py": ["--messages", "50"],
     "bench_clv.py": ["--customers", "2000"],
+    "bench_recommend.py": ["--customers", "2000"],
 }
 
 
