@@ -40,7 +40,7 @@ Baseline = Callable[[duckdb.DuckDBPyConnection, datetime, pa.Table], np.ndarray]
 
 PARAMS = {
     "objective": "binary",
-    "learning_rate": 0.05,
+    "learning_rate": 0.1,
     "num_leaves": 7,
     "feature_fraction": 0.8,
     "bagging_fraction": 0.8,
@@ -54,7 +54,7 @@ PARAMS = {
 MONOTONE = {"recency_days": 1, "recency_ratio": 1}
 """Risk never falls as the quiet time grows (alone or against the customer's cycle): a prior that
 keeps a small training set from learning noise in the tail, where the riskiest customers are."""
-MAX_ROUNDS = 600
+MAX_ROUNDS = 400
 EARLY_STOP = 30
 
 
@@ -111,6 +111,26 @@ class ChurnModel:
             "importance": self.importance,
             "metrics": self.metrics.as_dict(),
         }
+
+    def dump(self) -> dict:
+        """Everything needed to score again later, as JSON-ready data (the booster as text)."""
+        return {"summary": self.summary(), "booster": self.booster.model_to_string()}
+
+    @classmethod
+    def load(cls, dumped: dict) -> ChurnModel:
+        s = dumped["summary"]
+        return cls(
+            booster=lgb.Booster(model_str=dumped["booster"]),
+            features=tuple(s["features"]),
+            definition=ChurnDefinition(**s["definition"]),
+            as_of=datetime.fromisoformat(s["as_of"]),
+            train_cutoff=datetime.fromisoformat(s["train_cutoff"]),
+            holdout_cutoff=datetime.fromisoformat(s["holdout_cutoff"]),
+            rounds=s["rounds"],
+            trained_customers=s["trained_customers"],
+            metrics=Evaluation.from_dict(s["metrics"]),
+            importance=s["importance"],
+        )
 
 
 def labels(
@@ -248,7 +268,7 @@ def score(
         orjson.dumps(
             retention.recommend(
                 float(risk[i]),
-                {k: columns[k][i] for k in retention_inputs(names)},
+                {k: columns[k][i] for k in _retention_inputs(names)},
                 top[i],
                 lapsed[i],
             )
@@ -266,5 +286,5 @@ def score(
     )
 
 
-def retention_inputs(names: list[str]) -> tuple[str, ...]:
+def _retention_inputs(names: list[str]) -> tuple[str, ...]:
     return tuple(n for n in retention.READS if n in names)

@@ -46,6 +46,18 @@ class Evaluation:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, d: dict) -> Evaluation:
+        return cls(
+            customers=d["customers"],
+            churn_rate=d["churn_rate"],
+            model=Ranking(**d["model"]),
+            baseline_name=d["baseline_name"],
+            baseline=Ranking(**d["baseline"]),
+            brier=d["brier"],
+            calibration=tuple(CalibrationBin(**b) for b in d["calibration"]),
+        )
+
 
 def ranking(y: np.ndarray, score: np.ndarray) -> Ranking:
     """Ranking metrics of ``score`` (higher = more at risk) against labels ``y`` (1 = churned)."""
@@ -70,8 +82,8 @@ def calibration(y: np.ndarray, p: np.ndarray, bins: int = BINS) -> tuple[Calibra
         if inside.any():
             out.append(
                 CalibrationBin(
-                    lo=float(edges[b]),
-                    hi=float(edges[b + 1]),
+                    lo=round(float(edges[b]), 6),
+                    hi=round(float(edges[b + 1]), 6),
                     customers=int(inside.sum()),
                     mean_predicted=float(p[inside].mean()),
                     observed_rate=float(y[inside].mean()),
