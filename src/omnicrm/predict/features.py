@@ -292,7 +292,7 @@ def store_facts(engine: Engine, as_of: datetime) -> pa.Table:
             if left and left > 0:
                 days = (expires_at - as_of).total_seconds() / 86400
                 points, sooner = expiring.get(customer, [0.0, days])
-                expiring[customer] = [points + left, min(sooner, days)]
+                expiring[customer] = [points + float(left), min(sooner, days)]
         levels: dict[int, list[float]] = {}
         changes = (
             select(LoyaltyAccount.customer_id, LoyaltyLevelChange.to_level, LoyaltyLevelChange.at)
@@ -325,7 +325,7 @@ def store_facts(engine: Engine, as_of: datetime) -> pa.Table:
                 v[f"{survey}_last"], v[f"{survey}_last_at"] = float(score), at.timestamp()
     ids = sorted(balances.keys() | expiring.keys() | levels.keys() | voice.keys())
     columns = {
-        "points_balance": [balances.get(i) or 0 for i in ids],
+        "points_balance": [float(balances.get(i) or 0) for i in ids],
         "points_expiring_30": [expiring.get(i, [0.0])[0] for i in ids],
         "points_expire_in_days": [expiring[i][1] if i in expiring else None for i in ids],
         "has_level": [levels.get(i, [0.0])[0] for i in ids],
