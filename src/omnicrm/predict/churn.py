@@ -55,6 +55,7 @@ MONOTONE = {"recency_days": 1, "recency_ratio": 1}
 """Risk never falls as the quiet time grows (alone or against the customer's cycle): a prior that
 keeps a small training set from learning noise in the tail, where the riskiest customers are."""
 MAX_ROUNDS = 400
+SCORE_BATCH = 100_000
 EARLY_STOP = 30
 
 
@@ -236,9 +237,8 @@ def _params(names: list[str], rows: int) -> dict:
 
 def matrix(f: pa.Table, names: list[str] | tuple[str, ...]) -> np.ndarray:
     """The features as a float64 matrix, NaN where a value is missing."""
-    return np.column_stack([f.column(n).to_numpy(zero_copy_only=False) for n in names]).astype(
-        np.float64
-    )
+    columns = [f.column(n).to_numpy(zero_copy_only=False) for n in names]
+    return np.column_stack(columns).astype(np.float64, copy=False)
 
 
 def score(
@@ -249,31 +249,37 @@ def score(
 ) -> pa.Table:
     """Every active customer at ``as_of``: ``customer_id``, ``churn_risk`` (probability of churning
     within their window), ``reasons_ru`` / ``reasons_en`` (lists, at least one each) and
-    ``action`` (the retention action, JSON text; see ``retention``)."""
+    ``action`` (the retention action, JSON text; see ``retention``). Scored ``SCORE_BATCH``
+    customers at a time, so the sentences held as Python objects stay one batch's worth."""
     f = build_features(db, as_of, engine)
     names = list(model.features)
     missing = set(names) - set(f.column_names)
     if missing:
         raise ValueError(f"the model needs features the data lacks: {sorted(missing)}")
+    batches = [
+        _score_batch(model, names, f.slice(lo, SCORE_BATCH))
+        for lo in range(0, max(f.num_rows, 1), SCORE_BATCH)
+    ]
+    return pa.concat_tables(batches).combine_chunks()
+
+
+def _score_batch(model: ChurnModel, names: list[str], f: pa.Table) -> pa.Table:
     x = matrix(f, names)
-    risk = model.booster.predict(x) if f.num_rows else np.zeros(0)
-    contributions = (
-        model.booster.predict(x, pred_contrib=True)[:, :-1] if f.num_rows else np.zeros((0, 0))
-    )
-    columns = {n: x[:, i] for i, n in enumerate(names)}
+    n = f.num_rows
+    risk = model.booster.predict(x) if n else np.zeros(0)
+    contributions = model.booster.predict(x, pred_contrib=True)[:, :-1] if n else np.zeros((0, 0))
+    columns = {name: x[:, i] for i, name in enumerate(names)}
     ru, en = reasons.explain(contributions, names, columns)
     top = f.column("top_category").to_pylist()
     lapsed = f.column("lapsed_category").to_pylist()
+    inputs = _retention_inputs(names)
     actions = [
         orjson.dumps(
             retention.recommend(
-                float(risk[i]),
-                {k: columns[k][i] for k in _retention_inputs(names)},
-                top[i],
-                lapsed[i],
+                float(risk[i]), {k: columns[k][i] for k in inputs}, top[i], lapsed[i]
             )
         ).decode()
-        for i in range(f.num_rows)
+        for i in range(n)
     ]
     return pa.table(
         {

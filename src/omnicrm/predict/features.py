@@ -108,19 +108,15 @@ STEPS: tuple[Step, ...] = (
            FROM f_gaps GROUP BY customer""",
     ),
     (
-        "f_lines",
-        """SELECT o.customer, split_part(p.category, '/', 1) AS root, o.days_before,
-                  l.amount_minor
+        "f_roots",
+        """SELECT o.customer, p.root, sum(l.amount_minor) AS spend,
+                  min(o.days_before) AS recency_days
            FROM f_orders o JOIN f_people c ON c.customer = o.customer
            JOIN order_lines l ON l.order_id = o.id
-           JOIN products p ON p.id = l.product_id
-           WHERE o.days_before < 365""",
-    ),
-    (
-        "f_roots",
-        """SELECT customer, root, sum(amount_minor) AS spend,
-                  min(days_before) AS recency_days
-           FROM f_lines GROUP BY customer, root""",
+           JOIN (SELECT id, split_part(category, '/', 1) AS root FROM products) p
+             ON p.id = l.product_id
+           WHERE o.days_before < 365
+           GROUP BY o.customer, p.root""",
     ),
     (
         "f_categories",
@@ -237,6 +233,8 @@ def build_features(
         )
         join = "LEFT JOIN f_store s ON s.customer = p.customer"
     table = db.execute(FEATURES_SQL.format(store=store, store_join=join)).to_arrow_table()
+    for name in (*(step for step, _ in STEPS), *(("f_store",) if facts is not None else ())):
+        db.execute(f"DROP TABLE IF EXISTS {name}")  # frees the snapshot's memory for the model
     return pa.table(
         {
             c: table.column(c) if c in CONTEXT else pc.cast(table.column(c), pa.float64())
