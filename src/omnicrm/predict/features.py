@@ -122,8 +122,9 @@ STEPS: tuple[Step, ...] = (
         "f_categories",
         """SELECT customer, count(*) AS category_breadth_365,
                   count(*) FILTER (WHERE recency_days < 90) AS category_breadth_90,
-                  arg_max(root, spend) AS top_category,
-                  arg_max(root, spend) FILTER (WHERE recency_days >= 90) AS lapsed_category
+                  first(root ORDER BY spend DESC, root) AS top_category,
+                  first(root ORDER BY spend DESC, root) FILTER (WHERE recency_days >= 90)
+                      AS lapsed_category
            FROM f_roots GROUP BY customer""",
     ),
     (
