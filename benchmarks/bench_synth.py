@@ -50,12 +50,12 @@ def main(argv: list[str] | None = None) -> int:
         size = (out / name).stat().st_size
         total += size
         print(f"{name:<28}{entry['records']:>14,}{entry['rows']:>14,}{size / 2**20:>10.1f}")
-    gt = out / manifest["ground_truth"]["file"]
-    total += gt.stat().st_size
-    print(
-        f"{gt.name:<28}{'':>14}{manifest['ground_truth']['rows']:>14,}"
-        f"{gt.stat().st_size / 2**20:>10.1f}"
-    )
+    for key in ("ground_truth", "people_truth"):
+        gt = out / manifest[key]["file"]
+        total += gt.stat().st_size
+        print(
+            f"{gt.name:<28}{'':>14}{manifest[key]['rows']:>14,}{gt.stat().st_size / 2**20:>10.1f}"
+        )
     print(f"total size     {total / 2**30:>14.2f} GiB")
     print(f"seconds        {seconds:>14.1f}")
     print(

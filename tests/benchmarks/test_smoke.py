@@ -25,6 +25,7 @@ RUNS = {
     "bench_outbox.py": ["--messages", "50"],
     "bench_clv.py": ["--customers", "2000"],
     "bench_recommend.py": ["--customers", "2000"],
+    "bench_churn.py": ["--customers", "3000"],
 }
 
 

@@ -79,7 +79,8 @@ def test_order_json_shape_matches_example(rows: Callable[[str], list[dict]]) -> 
 
 def test_all_files_and_manifest(dataset: Path, manifest: dict) -> None:
     names = {p.name for p in dataset.iterdir()}
-    assert {s.native_name for s in ALL} | {"ground_truth.csv", "manifest.json"} == names
+    truth = {"ground_truth.csv", "ground_truth_people.csv", "manifest.json"}
+    assert {s.native_name for s in ALL} | truth == names
     assert manifest["seed"] == 7
     assert manifest["period"] == {
         "start": "2025-01-01",

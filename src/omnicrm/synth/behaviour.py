@@ -2,7 +2,9 @@
 
 Counts follow BG/NBD: while alive a person buys as a Poisson process with rate lambda, and after
 each purchase drops out with probability p, so the purchases kept are the first ``min(N, K)`` with
-``K ~ Geometric(p)``. Times come from the calendar's cumulative intensity (see ``rhythm``).
+``K ~ Geometric(p)``: a person with ``K <= N`` has dropped out after their K-th purchase and buys
+nothing after it (``Orders.dropped``, exported as ground truth by ``truth``). Times come from the
+calendar's cumulative intensity (see ``rhythm``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from omnicrm.synth.rhythm import ONLINE_HOURS, STORE_HOURS, Calendar, hour_cdf
 _DAY = 86400
 # Mean extra lines per order (1 + Poisson) by channel: store, web, app, marketplace, call centre.
 _EXTRA_LINES = np.array([1.75, 1.9, 1.6, 0.8, 1.3])
+TASTE_SHARE = 0.45
+"""Share of order lines drawn from one of the person's two favourite root categories."""
 
 
 @dataclass
@@ -36,6 +40,7 @@ class Orders:
     price: np.ndarray  # kopecks per unit
     discount: np.ndarray  # kopecks for the line
     promo: np.ndarray  # promotion index or -1
+    dropped: np.ndarray  # per local person: dropped out after their last purchase of the period
 
     def __len__(self) -> int:
         return len(self.person)
@@ -65,8 +70,9 @@ class Orders:
 
 def purchase_times(
     rng: np.random.Generator, people: People, cal: Calendar
-) -> tuple[np.ndarray, np.ndarray]:
-    """(person, period day) of every purchase, grouped by person and in time order."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(person, period day) of every purchase, grouped by person and in time order, and per
+    person whether they dropped out (their drop-out came before the period's purchases ran out)."""
     c0 = np.concatenate([[0.0], cal.cumulative])
     lo = c0[people.join_day]
     span = c0[cal.n_days] - lo
@@ -79,7 +85,7 @@ def purchase_times(
     person, u = person[keep], u[keep]
     c = lo[person] + u * span[person]
     day = np.clip(np.searchsorted(c0, c, side="right") - 1, people.join_day[person], cal.n_days - 1)
-    return person, day
+    return person, day, alive_for <= drawn
 
 
 def make_orders(
@@ -90,7 +96,7 @@ def make_orders(
     net: Network,
     period_start_s: int,
 ) -> Orders:
-    person, day = purchase_times(rng, people, cal)
+    person, day, dropped = purchase_times(rng, people, cal)
     n = len(person)
     channel = (rng.random(n)[:, None] > people.chan_cdf[person]).sum(axis=1)
     channel = np.minimum(channel, CALLC)
@@ -131,7 +137,18 @@ def make_orders(
     promo = np.where(pct > 0, cal.promo_id[day[lo_rep], root], -1)
     discount = np.round(qty * price * pct).astype(np.int64)
     return Orders(
-        person, channel, day, ts, store, line_lo, sku, qty.astype(np.int64), price, discount, promo
+        person,
+        channel,
+        day,
+        ts,
+        store,
+        line_lo,
+        sku,
+        qty.astype(np.int64),
+        price,
+        discount,
+        promo,
+        dropped,
     )
 
 
@@ -165,7 +182,7 @@ def _pick_skus(
     n = len(person)
     fav = people.fav_roots[person, rng.integers(0, 2, n)]
     seasonal = (rng.random(n)[:, None] > cal.root_cdf[day]).sum(axis=1)
-    root = np.where(rng.random(n) < 0.45, fav, np.minimum(seasonal, len(cat.roots) - 1))
+    root = np.where(rng.random(n) < TASTE_SHARE, fav, np.minimum(seasonal, len(cat.roots) - 1))
     lo, hi = cat.root_lo[root], cat.root_hi[root]
     q = np.clip(people.value_q[person] + rng.normal(0, 0.18, n), 0, 0.999)
     by_price = lo + (q * (hi - lo)).astype(np.int64)

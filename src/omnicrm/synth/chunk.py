@@ -39,14 +39,20 @@ WRITERS = (
 )
 
 
-def make_chunk(world: World, index: int) -> Iterator[Part]:
-    """Each file's part in WRITERS order; yielded one by one so a caller can encode and drop it."""
-    streams = [
-        np.random.default_rng(s) for s in chunk_seed(world.cfg, index).spawn(2 + len(WRITERS))
-    ]
+def make_persons(world: World, index: int) -> Chunk:
+    """The chunk's persons and their orders (what every file of the chunk is made from)."""
+    streams = _streams(world, index)
     people = make_people(streams[0], world.cfg, index, world.net, world.start_s)
     orders = make_orders(streams[1], people, world.cal, world.cat, world.net, world.start_s)
-    ch = Chunk(world, index, people, orders, streams[0])
-    for writer, rng in zip(WRITERS, streams[2:], strict=True):
+    return Chunk(world, index, people, orders, streams[0])
+
+
+def make_chunk(ch: Chunk) -> Iterator[Part]:
+    """Each file's part in WRITERS order; yielded one by one so a caller can encode and drop it."""
+    for writer, rng in zip(WRITERS, _streams(ch.world, ch.index)[2:], strict=True):
         ch.rng = rng  # each writer draws from its own stream
         yield writer(ch)
+
+
+def _streams(world: World, index: int) -> list[np.random.Generator]:
+    return [np.random.default_rng(s) for s in chunk_seed(world.cfg, index).spawn(2 + len(WRITERS))]

@@ -29,11 +29,11 @@ def synth(
         int | None, typer.Option(min=1, help="Worker processes (default: up to 2).")
     ] = None,
 ) -> None:
-    """Generate a synthetic omnichannel retail data set with ground truth for identity resolution.
+    """Generate a synthetic omnichannel retail data set with ground truth (identity, buying model).
 
     Writes stores, products, loyalty members, POS receipts, web/app/call-centre/marketplace orders,
     delivery statuses, returns, web/app events, calls, messages, Wi-Fi and camera sightings,
-    surveys, ground_truth.csv and manifest.json.
+    surveys, ground_truth.csv, ground_truth_people.csv and manifest.json.
     """
     if fmt not in FORMATS:
         raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--fmt")

@@ -16,10 +16,11 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from omnicrm.synth.chunk import make_chunk
+from omnicrm.synth.chunk import make_chunk, make_persons
 from omnicrm.synth.config import SynthConfig
 from omnicrm.synth.reference import reference_tables
-from omnicrm.synth.schema import GROUND_TRUTH, PER_CHUNK, REFERENCE
+from omnicrm.synth.schema import GROUND_TRUTH, PEOPLE_TRUTH, PER_CHUNK, REFERENCE, TRUTH
+from omnicrm.synth.truth import people_truth
 from omnicrm.synth.world import World, build_world
 from omnicrm.synth.writers import Encoded, Sink, encode
 
@@ -65,17 +66,18 @@ def generate(
         files[sink.path.name] = _file_entry(sink)
 
     sinks = {spec.stem: Sink(out, spec, fmt) for spec in PER_CHUNK}
-    truth = Sink(out, GROUND_TRUTH, "native")
+    truths = {spec.stem: Sink(out, spec, "native") for spec in TRUTH}
     try:
         for index, encoded in _chunks(world, workers):
             for part in encoded:
-                (truth if part.stem == GROUND_TRUTH.stem else sinks[part.stem]).append(part)
+                (truths.get(part.stem) or sinks[part.stem]).append(part)
             if progress is not None:
                 lo, hi = cfg.chunk_bounds(index)
                 progress(hi - lo)
     finally:
-        for sink in (*sinks.values(), truth):
+        for sink in (*sinks.values(), *truths.values()):
             sink.close()
+    truth, people_truth = truths[GROUND_TRUTH.stem], truths[PEOPLE_TRUTH.stem]
     order_lines = sum(sinks[stem].lines for stem in ORDER_LINE_FILES)
     for sink in sinks.values():
         files[sink.path.name] = _file_entry(sink)
@@ -90,6 +92,7 @@ def generate(
         "order_lines": order_lines,
         "files": files,
         "ground_truth": {"file": truth.path.name, "rows": truth.rows},
+        "people_truth": {"file": people_truth.path.name, "rows": people_truth.rows},
     }
     (out / "manifest.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")
     return manifest
@@ -104,7 +107,8 @@ def _encode_chunk(world: World, index: int) -> list[Encoded]:
     keys: list[pa.Array] = []
     persons: list[pa.Array] = []
     sources: list[pa.Array] = []
-    for part in make_chunk(world, index):
+    chunk = make_persons(world, index)
+    for part in make_chunk(chunk):
         enc = encode(part.spec, part.table, part.records, world.cfg.fmt)
         if "items" in part.table.column_names:
             enc.lines = int(pc.sum(pc.list_value_length(part.table.column("items"))).as_py() or 0)
@@ -122,6 +126,8 @@ def _encode_chunk(world: World, index: int) -> list[Encoded]:
         }
     )
     encoded.append(encode(GROUND_TRUTH, truth, truth.num_rows, "native"))
+    people = people_truth(chunk)
+    encoded.append(encode(PEOPLE_TRUTH, people, people.num_rows, "native"))
     return encoded
 
 

@@ -136,6 +136,20 @@ SURVEYS = FileSpec(
 GROUND_TRUTH = FileSpec(
     "ground_truth", "ground_truth", "csv", ("source", "source_key", "person_id")
 )
+PEOPLE_TRUTH = FileSpec(
+    "ground_truth_people",
+    "ground_truth_people",
+    "csv",
+    (
+        "person_id",
+        "joined_on",
+        "dropped_out_on",
+        "purchases_per_year",
+        "p_drop",
+        "favourite_categories",
+    ),
+)
+TRUTH = (GROUND_TRUTH, PEOPLE_TRUTH)
 
 REFERENCE = (STORES, PRODUCTS)
 PER_CHUNK = (
@@ -143,4 +157,4 @@ PER_CHUNK = (
     WEB_EVENTS, APP_EVENTS, CALLS, MESSAGES, WIFI, CAMERA, SURVEYS,
 )  # fmt: skip
 ALL = REFERENCE + PER_CHUNK
-BY_STEM = {s.stem: s for s in (*ALL, GROUND_TRUTH)}
+BY_STEM = {s.stem: s for s in (*ALL, *TRUTH)}
