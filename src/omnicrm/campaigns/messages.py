@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from omnicrm.core.clock import utcnow
 from omnicrm.core.errors import FieldError, InvalidRecord
@@ -197,6 +198,20 @@ def release(conn: Connection, ids: Sequence[int], owner: str) -> None:
             .where(OUTBOX.c.id.in_(ids), OUTBOX.c.lease_owner == owner)
             .values(lease_owner=None, lease_until=None)
         )
+
+
+def pause(conn: Connection, campaign: str, now: datetime, reason: str) -> bool:
+    """Stop claiming a campaign's messages (by hand); False if it was paused already."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(SENDING).values(
+        campaign=campaign, consecutive_errors=0, paused_at=now, paused_reason=reason
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["campaign"],
+        set_={"paused_at": now, "paused_reason": reason},
+        where=SENDING.c.paused_at.is_(None),
+    )
+    return conn.execute(stmt).rowcount == 1
 
 
 def resume(conn: Connection, campaign: str) -> bool:

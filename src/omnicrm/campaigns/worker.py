@@ -26,6 +26,9 @@ from omnicrm.core.clock import utcnow
 from omnicrm.store.schema.campaigns_outbox import CampaignSending
 
 SENDING = CampaignSending.__table__
+PolicySource = Callable[[Connection], Policy]
+"""Reads the gate's policy for a batch (``sending_policy.policy``: the operator's caps and quiet
+hours as they stand)."""
 _RESET_ERRORS = (  # built once: it runs after every successful send
     update(SENDING)
     .where(SENDING.c.campaign == bindparam("b_campaign"), SENDING.c.consecutive_errors > 0)
@@ -77,12 +80,15 @@ class Worker:
         self,
         engine: Engine,
         providers: Mapping[str, Provider],
-        policy: Policy,
+        policy: Policy | PolicySource,
         settings: SendingSettings = SendingSettings(),
         owner: str | None = None,
     ) -> None:
         self.engine, self.providers = engine, providers
-        self.policy, self.settings = policy, settings
+        self.policy_of: PolicySource = (
+            (lambda _conn: policy) if isinstance(policy, Policy) else policy
+        )
+        self.settings = settings
         self.owner = owner or default_owner()
 
     def run_once(self, now: datetime) -> Counter[str]:
@@ -102,17 +108,23 @@ class Worker:
             recipients = load_recipients(
                 conn, (r["customer_id"] for r in rows), now, self.settings.default_timezone
             )
+            policy = self.policy_of(conn)
         paused: set[str] = set()
         lanes = self.settings.senders
         by_lane = [[r for r in rows if r["customer_id"] % lanes == i] for i in range(lanes)]
         if lanes == 1:
-            return self._lane(rows, recipients, now, paused)
+            return self._lane(rows, recipients, policy, now, paused)
         with ThreadPoolExecutor(lanes) as pool:
-            done = pool.map(lambda lane: self._lane(lane, recipients, now, paused), by_lane)
+            done = pool.map(lambda lane: self._lane(lane, recipients, policy, now, paused), by_lane)
             return sum(done, Counter())
 
     def _lane(
-        self, rows: list[dict], recipients: Mapping[int, Recipient], now: datetime, paused: set[str]
+        self,
+        rows: list[dict],
+        recipients: Mapping[int, Recipient],
+        policy: Policy,
+        now: datetime,
+        paused: set[str],
     ) -> Counter[str]:
         """Settle rows in order, committing every ``commit_every`` outcomes and at every send
         error. A customer's rows all fall in one lane, so the caps count the sends of this
@@ -126,7 +138,7 @@ class Worker:
                 report["released"] += 1
                 continue
             recipient = recipients[row["customer_id"]]
-            d = decide(row["channel"], row["kind"], row["expires_at"], recipient, self.policy, now)
+            d = decide(row["channel"], row["kind"], row["expires_at"], recipient, policy, now)
             if d.action == "drop":
                 group.append(Settled(row, {"status": "dropped", "reason": d.reason}))
             elif d.action == "hold":
@@ -201,11 +213,16 @@ class Worker:
         *,
         until_idle: bool = False,
         poll_seconds: float = 1.0,
+        due: Callable[[datetime], object] | None = None,
     ) -> Counter[str]:
-        """Send until stopped (or, with ``until_idle``, until nothing is due or leased)."""
+        """Send until stopped (or, with ``until_idle``, until nothing is due or leased).
+        ``due`` runs first on every round: the scheduled campaigns' launch, so what it queues
+        is sent in the same loop."""
         total: Counter[str] = Counter()
         try:
             while True:
+                if due is not None:
+                    due(clock())
                 done = self.run_once(clock())
                 total.update(done)
                 if done:

@@ -1,41 +1,25 @@
-"""``omnicrm campaigns worker`` and ``omnicrm campaigns resume``: registered on the campaigns
-command group by ``register(app)``."""
+"""``omnicrm campaigns worker``, ``pause``, ``resume`` and ``policy``: registered on the
+campaigns command group by ``register(app)``."""
 
-from datetime import time, timedelta
+import getpass
+import json
+from collections.abc import Callable
+from dataclasses import asdict, replace
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
-from omnicrm.campaigns.gate import Policy
+from omnicrm.campaigns import providers, sending_policy
+from omnicrm.campaigns.trigger_command import SnapshotPath, opener
 from omnicrm.campaigns.worker import SendingSettings, Worker
 from omnicrm.core.settings import get_settings
 from omnicrm.store.commandline import DbUrl, migrated_engine
 
 SENDING_DEFAULTS = SendingSettings()
-
-
-def policy_from_settings() -> Policy:
-    s = get_settings()
-    return Policy(
-        global_control_bp=s.global_control_bp,
-        quiet_from=time(s.quiet_from_hour),
-        quiet_until=time(s.quiet_until_hour),
-    )
-
-
-def providers_from_settings(smtp_host: str | None, smtp_port: int | None) -> dict:
-    """E-mail over SMTP always; sms, push and messenger when a webhook provider is configured."""
-    from omnicrm.campaigns.channels.smtp import SmtpProvider
-    from omnicrm.campaigns.channels.webhook import WebhookProvider
-
-    s = get_settings()
-    providers: dict = {
-        "email": SmtpProvider(smtp_host or s.smtp_host, smtp_port or s.smtp_port, s.smtp_sender)
-    }
-    if s.webhook_url:
-        webhook = WebhookProvider(s.webhook_url, s.webhook_token)
-        providers.update(sms=webhook, push=webhook, messenger=webhook)
-    return providers
 
 
 def worker(
@@ -59,8 +43,14 @@ def worker(
     senders: Annotated[
         int, typer.Option(min=1, help="Sending threads, each with its own connection.")
     ] = SENDING_DEFAULTS.senders,
+    launch_due: Annotated[
+        bool, typer.Option(help="Launch scheduled campaigns when their start comes.")
+    ] = True,
+    snapshot: SnapshotPath = None,
 ) -> None:
-    """Send the outbox: claim due messages, pass each through the policy gate, send, record."""
+    """Send the outbox: claim due messages, pass each through the policy gate (the caps and
+    quiet hours of ``campaigns policy``, read for every batch), send, record; and launch each
+    scheduled campaign when its start comes."""
     settings = SendingSettings(
         batch=batch,
         lease=timedelta(seconds=lease_seconds),
@@ -70,23 +60,97 @@ def worker(
     )
     engine = migrated_engine(db)
     sender = Worker(
-        engine, providers_from_settings(smtp_host, smtp_port), policy_from_settings(), settings
+        engine, providers.from_settings(smtp_host, smtp_port), sending_policy.policy, settings
     )
-    report = sender.run(until_idle=until_idle, poll_seconds=poll_seconds)
+    due = _launcher(engine, snapshot) if launch_due else None
+    report = sender.run(until_idle=until_idle, poll_seconds=poll_seconds, due=due)
     typer.echo(", ".join(f"{n} {status}" for status, n in sorted(report.items())) or "nothing due")
 
 
-def resume(campaign: str, db: DbUrl = None) -> None:
-    """Resume a campaign that paused itself after consecutive send errors."""
-    from omnicrm.campaigns.messages import resume as resume_campaign
+def _launcher(engine: Engine, path: Path | None) -> Callable[[datetime], int]:
+    """The scheduled launch in the worker's loop: a cheap look for due campaigns on every
+    round; the snapshot is opened (and closed again) only when one is due."""
+    from omnicrm.campaigns import campaign, snapshots
 
-    with migrated_engine(db).begin() as conn:
-        if not resume_campaign(conn, campaign):
-            typer.echo(f"campaign {campaign!r} is not paused", err=True)
-            raise typer.Exit(1)
-    typer.echo(f"resumed {campaign}")
+    def launch(now: datetime) -> int:
+        with snapshots.on_demand(engine, opener(engine, path)) as cursor:
+            return len(campaign.launch_due(engine, cursor, now))
+
+    return launch
+
+
+def _change(action: Callable[[Session], object], db: str | None, done: str) -> None:
+    """Run an operator's change in one unit of work; a refusal is printed, exit status 1."""
+    from omnicrm.core.errors import OmnicrmError
+    from omnicrm.store.db import unit_of_work
+
+    try:
+        with unit_of_work(migrated_engine(db)) as session:
+            action(session)
+    except OmnicrmError as exc:
+        typer.echo(_refusal(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(done)
+
+
+def _refusal(exc: Exception) -> str:
+    from omnicrm.core.errors import InvalidRecord
+
+    if isinstance(exc, InvalidRecord):
+        return "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+    return str(exc)
+
+
+def pause(campaign: str, db: DbUrl = None) -> None:
+    """Pause a campaign's sending by hand (``resume`` lifts it)."""
+    from omnicrm.campaigns import operations
+    from omnicrm.core.clock import utcnow
+
+    who = f"cli:{getpass.getuser()}"
+    _change(lambda s: operations.pause(s, campaign, utcnow(), who), db, f"paused {campaign}")
+
+
+def resume(campaign: str, db: DbUrl = None) -> None:
+    """Resume a campaign paused by hand or after consecutive send errors."""
+    from omnicrm.campaigns import operations
+
+    _change(lambda s: operations.resume(s, campaign), db, f"resumed {campaign}")
+
+
+def policy(
+    db: DbUrl = None,
+    channel_day: Annotated[int | None, typer.Option(help="Per channel, per local day.")] = None,
+    channel_week: Annotated[int | None, typer.Option(help="Per channel, per week.")] = None,
+    day: Annotated[int | None, typer.Option(help="All channels, per local day.")] = None,
+    week: Annotated[int | None, typer.Option(help="All channels, per week.")] = None,
+    quiet_from: Annotated[int | None, typer.Option(help="Quiet hours start (0-23).")] = None,
+    quiet_until: Annotated[int | None, typer.Option(help="Quiet hours end (0-23).")] = None,
+) -> None:
+    """Show the frequency caps and quiet hours; with options, change them (checked first:
+    a bad value changes nothing)."""
+    from omnicrm.core.clock import utcnow
+
+    engine = migrated_engine(db)
+    with engine.connect() as conn:
+        limits = sending_policy.load(conn)
+    given = {
+        "channel_day": channel_day,
+        "channel_week": channel_week,
+        "day": day,
+        "week": week,
+        "quiet_from_hour": quiet_from,
+        "quiet_until_hour": quiet_until,
+    }
+    changes = {k: v for k, v in given.items() if v is not None}
+    if changes:
+        limits = replace(limits, **changes)
+        who = f"cli:{getpass.getuser()}"
+        _change(lambda s: sending_policy.save(s.connection(), limits, utcnow(), who), db, "saved")
+    typer.echo(json.dumps(asdict(limits), indent=2))
 
 
 def register(app: typer.Typer) -> None:
     app.command("worker")(worker)
+    app.command("pause")(pause)
     app.command("resume")(resume)
+    app.command("policy")(policy)
