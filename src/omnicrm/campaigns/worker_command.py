@@ -1,17 +1,13 @@
-"""``omnicrm campaigns worker``, ``pause``, ``resume`` and ``policy``: registered on the
-campaigns command group by ``register(app)``."""
+"""``omnicrm campaigns worker``: registered on the campaigns command group by
+``register(app)``."""
 
-import getpass
-import json
 from collections.abc import Callable
-from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from omnicrm.campaigns import providers, sending_policy
 from omnicrm.campaigns.trigger_command import SnapshotPath, opener
@@ -79,78 +75,5 @@ def _launcher(engine: Engine, path: Path | None) -> Callable[[datetime], int]:
     return launch
 
 
-def _change(action: Callable[[Session], object], db: str | None, done: str) -> None:
-    """Run an operator's change in one unit of work; a refusal is printed, exit status 1."""
-    from omnicrm.core.errors import OmnicrmError
-    from omnicrm.store.db import unit_of_work
-
-    try:
-        with unit_of_work(migrated_engine(db)) as session:
-            action(session)
-    except OmnicrmError as exc:
-        typer.echo(_refusal(exc), err=True)
-        raise typer.Exit(1) from None
-    typer.echo(done)
-
-
-def _refusal(exc: Exception) -> str:
-    from omnicrm.core.errors import InvalidRecord
-
-    if isinstance(exc, InvalidRecord):
-        return "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
-    return str(exc)
-
-
-def pause(campaign: str, db: DbUrl = None) -> None:
-    """Pause a campaign's sending by hand (``resume`` lifts it)."""
-    from omnicrm.campaigns import operations
-    from omnicrm.core.clock import utcnow
-
-    who = f"cli:{getpass.getuser()}"
-    _change(lambda s: operations.pause(s, campaign, utcnow(), who), db, f"paused {campaign}")
-
-
-def resume(campaign: str, db: DbUrl = None) -> None:
-    """Resume a campaign paused by hand or after consecutive send errors."""
-    from omnicrm.campaigns import operations
-
-    _change(lambda s: operations.resume(s, campaign), db, f"resumed {campaign}")
-
-
-def policy(
-    db: DbUrl = None,
-    channel_day: Annotated[int | None, typer.Option(help="Per channel, per local day.")] = None,
-    channel_week: Annotated[int | None, typer.Option(help="Per channel, per week.")] = None,
-    day: Annotated[int | None, typer.Option(help="All channels, per local day.")] = None,
-    week: Annotated[int | None, typer.Option(help="All channels, per week.")] = None,
-    quiet_from: Annotated[int | None, typer.Option(help="Quiet hours start (0-23).")] = None,
-    quiet_until: Annotated[int | None, typer.Option(help="Quiet hours end (0-23).")] = None,
-) -> None:
-    """Show the frequency caps and quiet hours; with options, change them (checked first:
-    a bad value changes nothing)."""
-    from omnicrm.core.clock import utcnow
-
-    engine = migrated_engine(db)
-    with engine.connect() as conn:
-        limits = sending_policy.load(conn)
-    given = {
-        "channel_day": channel_day,
-        "channel_week": channel_week,
-        "day": day,
-        "week": week,
-        "quiet_from_hour": quiet_from,
-        "quiet_until_hour": quiet_until,
-    }
-    changes = {k: v for k, v in given.items() if v is not None}
-    if changes:
-        limits = replace(limits, **changes)
-        who = f"cli:{getpass.getuser()}"
-        _change(lambda s: sending_policy.save(s.connection(), limits, utcnow(), who), db, "saved")
-    typer.echo(json.dumps(asdict(limits), indent=2))
-
-
 def register(app: typer.Typer) -> None:
     app.command("worker")(worker)
-    app.command("pause")(pause)
-    app.command("resume")(resume)
-    app.command("policy")(policy)
