@@ -210,8 +210,8 @@ def pause(conn: Connection, campaign: str, now: datetime, reason: str) -> bool:
         index_elements=["campaign"],
         set_={"paused_at": now, "paused_reason": reason},
         where=SENDING.c.paused_at.is_(None),
-    )
-    return conn.execute(stmt).rowcount == 1
+    ).returning(SENDING.c.campaign)
+    return conn.execute(stmt).first() is not None
 
 
 def resume(conn: Connection, campaign: str) -> bool:

@@ -7,11 +7,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from omnicrm.api.deps import CallerDep, EngineDep, NowDep
-from omnicrm.api.responses import errors
 from omnicrm.campaigns import sending_policy
 from omnicrm.core.bounds import Count
 
-router = APIRouter(prefix="/campaigns/policy", tags=["campaigns"], responses=errors(400))
+router = APIRouter(prefix="/campaigns/policy", tags=["campaigns"])
 
 
 class PolicyIn(BaseModel):
@@ -36,7 +35,7 @@ def get_policy(engine: EngineDep) -> dict:
 
 @router.put("", response_model=PolicyIn)
 def put_policy(engine: EngineDep, now: NowDep, caller: CallerDep, body: PolicyIn) -> dict:
-    """Replace the policy (400 naming each bad field; nothing changes then); the worker applies
+    """Replace the policy (422 naming each bad field; nothing changes then); the worker applies
     it from its next batch."""
     limits = sending_policy.Limits(**body.model_dump())
     with engine.begin() as conn:

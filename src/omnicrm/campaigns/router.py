@@ -171,7 +171,7 @@ class ScheduleIn(_In):
 @router.post("/campaigns/{code}/schedule", dependencies=WRITE)
 def schedule_campaign(engine: EngineDep, now: NowDep, code: str, body: ScheduleIn) -> dict:
     """Set or move the start of a campaign not yet launched: the worker (and the trigger job)
-    launch it when it comes; 409 once launched, 400 for a start in the past."""
+    launch it when it comes; 409 once launched, 422 for a start in the past."""
     with unit_of_work(engine) as session:
         return _campaign_out(operations.schedule(session, code, body.starts_at, now))
 
