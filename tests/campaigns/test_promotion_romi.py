@@ -92,7 +92,9 @@ def test_users_against_buyers_is_said_plainly_and_never_significant(
     assert result["control"]["revenue_minor"] == 120 * 2_000
     # 120 x 100.00 off less the 10.00 returned; 120 x 50 points less 5, at 1.00 each
     assert (body["discounts_minor"], body["points"], body["point_value_minor"]) == (
-        1_199_000, 5_995, 100
+        1_199_000,
+        5_995,
+        100,
     )
     assert result["cost_minor"] == 1_199_000 + 5_995 * 100
     assert result["revenue_uplift"]["low"] > 0  # a real difference between the groups...

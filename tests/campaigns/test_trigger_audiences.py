@@ -37,9 +37,7 @@ def _shop(engine: Engine) -> tuple[list[int], int, int]:
     survivor, retired = ids[12], ids[29]
     with engine.begin() as conn:
         conn.execute(update(Customer).values(birth_date=date(1990, T0.month, T0.day)))
-        conn.execute(
-            update(Customer).where(Customer.id == retired).values(merged_into_id=survivor)
-        )
+        conn.execute(update(Customer).where(Customer.id == retired).values(merged_into_id=survivor))
         conn.execute(
             insert(LoyaltyAccount),
             [
