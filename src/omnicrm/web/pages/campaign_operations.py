@@ -3,11 +3,14 @@ the schedule back, pause its sending, and send a test to one's own address. Each
 ``campaigns.operations``, the use cases the API and the CLI call; a form with a problem shows
 the page again with the error beside the field and changes nothing."""
 
-from datetime import date, time
+from collections.abc import Callable
+from datetime import date, datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from omnicrm.api.deps import EngineDep, NowDep, ReadSessionDep
 from omnicrm.campaigns import operations
@@ -67,19 +70,35 @@ def schedule_campaign(
     return _back(code)
 
 
+def _act(
+    request: Request,
+    viewer: Viewer,
+    engine: Engine,
+    now: datetime,
+    code: str,
+    action: Callable[[Session], object],
+    done: tuple[str, str, str],
+) -> Response:
+    """One change, audited as ``done[0]``; flashes ``done[1]``, or ``done[2]`` on a refusal."""
+    audited, ok, refused = done
+    try:
+        with unit_of_work(engine) as session:
+            action(session)
+            audit.record(session, viewer.id, audited, f"campaign:{code}", now)
+        flash(request, "ok", ok)
+    except Conflict:
+        flash(request, "error", refused)
+    return _back(code)
+
+
 @router.post("/{code}/unschedule")
 def unschedule_campaign(
     request: Request, viewer: EditorViewer, form: CheckedForm, engine: EngineDep, now: NowDep,
     code: str,
 ) -> Response:  # fmt: skip
-    try:
-        with unit_of_work(engine) as session:
-            operations.unschedule(session, code)
-            audit.record(session, viewer.id, "unschedule_campaign", f"campaign:{code}", now)
-        flash(request, "ok", "Schedule removed: the campaign is a draft")
-    except Conflict:
-        flash(request, "error", "The campaign is not scheduled")
-    return _back(code)
+    done = ("unschedule_campaign", "Schedule removed: the campaign is a draft",
+            "The campaign is not scheduled")  # fmt: skip
+    return _act(request, viewer, engine, now, code, lambda s: operations.unschedule(s, code), done)
 
 
 @router.post("/{code}/pause")
@@ -87,14 +106,11 @@ def pause_campaign(
     request: Request, viewer: EditorViewer, form: CheckedForm, engine: EngineDep, now: NowDep,
     code: str,
 ) -> Response:  # fmt: skip
-    try:
-        with unit_of_work(engine) as session:
-            operations.pause(session, code, now, viewer.username)
-            audit.record(session, viewer.id, "pause_campaign", f"campaign:{code}", now)
-        flash(request, "ok", "Sending paused")
-    except Conflict:
-        flash(request, "error", "The campaign is already paused")
-    return _back(code)
+    def pause(session: Session) -> None:
+        operations.pause(session, code, now, viewer.username)
+
+    done = ("pause_campaign", "Sending paused", "The campaign is already paused")
+    return _act(request, viewer, engine, now, code, pause, done)
 
 
 @router.post("/{code}/test")
