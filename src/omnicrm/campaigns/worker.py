@@ -10,7 +10,7 @@ import socket
 import time as wall
 from collections import Counter
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -129,13 +129,28 @@ class Worker:
         """Settle rows in order, committing every ``commit_every`` outcomes and at every send
         error. A customer's rows all fall in one lane, so the caps count the sends of this
         batch too."""
-        report: Counter[str] = Counter()
+        committer = _Committer(lambda done: self._commit(done, now, paused), self.settings)
+        try:
+            self._settle(rows, recipients, policy, now, paused, committer)
+        finally:
+            committer.close()
+        return committer.report
+
+    def _settle(
+        self,
+        rows: list[dict],
+        recipients: Mapping[int, Recipient],
+        policy: Policy,
+        now: datetime,
+        paused: set[str],
+        committer: "_Committer",
+    ) -> None:
         group: list[Settled] = []
         for row in rows:
             if row["campaign"] in paused:
                 with self.engine.begin() as conn:
                     messages.release(conn, [row["id"]], self.owner)
-                report["released"] += 1
+                committer.report["released"] += 1
                 continue
             recipient = recipients[row["customer_id"]]
             d = decide(row["channel"], row["kind"], row["expires_at"], recipient, policy, now)
@@ -160,10 +175,10 @@ class Worker:
                 group.append(self._settled(row, provider.name, outcome, now))
                 if outcome.status == "sent" and row["kind"] == "marketing":
                     recipient.marketing_sends.append((row["channel"], now))
-            if len(group) >= self.settings.commit_every or group[-1].error:
-                report += self._commit(group, now, paused)
+            if len(group) >= committer.size or group[-1].error:
+                committer.submit(group, at_once=group[-1].error)
                 group = []
-        return report + self._commit(group, now, paused)
+        committer.submit(group, at_once=True)
 
     def _settled(self, row: Mapping, provider: str, outcome: Outcome, now: datetime) -> Settled:
         attempts = row["attempts"] + 1
@@ -235,6 +250,41 @@ class Worker:
         finally:
             for provider in self.providers.values():
                 provider.close()
+
+
+class _Committer:
+    """A lane's outcomes committed in the background while the lane sends on, one group in
+    flight at a time: the commit's round trips and the WAL flush overlap the next sends instead
+    of adding to them. Groups are half of ``commit_every``, so what a kill -9 leaves unsaved (the
+    group in flight and the one being filled) stays within ``commit_every``; with 1, every
+    commit is made at once. A group ending in a send error is committed ``at_once``, after the
+    one in flight, so a campaign's error run and its pause are counted before the next send."""
+
+    def __init__(self, commit: Callable[[list[Settled]], Counter[str]], s: SendingSettings):
+        self.commit = commit
+        self.background = s.commit_every >= 2
+        self.size = s.commit_every // 2 if self.background else 1
+        self.report: Counter[str] = Counter()
+        self._pool = ThreadPoolExecutor(1) if self.background else None
+        self._pending: Future[Counter[str]] | None = None
+
+    def submit(self, group: list[Settled], *, at_once: bool) -> None:
+        """Commit ``group`` (after the one in flight); ``at_once`` waits for it."""
+        if self._pending is not None:
+            self.report += self._pending.result()
+            self._pending = None
+        if self._pool is None or at_once:
+            self.report += self.commit(group)
+        else:
+            self._pending = self._pool.submit(self.commit, group)
+
+    def close(self) -> None:
+        """Wait for the group in flight (its outcome is still counted) and stop the thread."""
+        if self._pending is not None:
+            self.report += self._pending.result()
+            self._pending = None
+        if self._pool is not None:
+            self._pool.shutdown()
 
 
 def _count_error(conn: Connection, campaign: str, now: datetime, pause_after: int) -> bool:
