@@ -1,7 +1,8 @@
 """The sending worker: claim a batch of due messages, pass each through the gate, send what
-passes, and write the outcomes on their rows in groups of ``commit_every`` (one transaction,
-one statement per kind of write). A kill loses at most the uncommitted group: those messages
-are sent again after the lease ends, under the same idempotency key (the e-mail's Message-ID),
+passes, and write the outcomes on their rows in groups (one transaction, one statement per kind
+of write), each committed in the background while the next is sent (``_Committer``). A kill
+loses at most ``commit_every`` uncommitted outcomes per sending thread: those messages are sent
+again after the lease ends, under the same idempotency key (the e-mail's Message-ID),
 so a receiving side that deduplicates sees each once. A send error commits its group at once,
 so a campaign's run of consecutive errors (and its pause) is counted exactly as it happens."""
 
@@ -49,11 +50,11 @@ class SendingSettings:
     senders: int = 1
     """Threads sending one claimed batch (each with its own provider connection)."""
     commit_every: int = 50
-    """Outcomes committed together (per sending thread). The trade-off: a kill -9 may send
-    again up to this many messages per thread, each under its original Message-ID (the outbox
-    key), so a receiving server that deduplicates by it sees each once; 1 repeats at most the
-    message in flight but commits once per message (half the speed on SQLite, less on
-    PostgreSQL)."""
+    """Outcomes a kill -9 may leave unsaved per sending thread (groups of half of it are
+    committed, one in flight in the background while the next fills): up to this many messages
+    may go again, each under its original Message-ID (the outbox key), so a receiving server
+    that deduplicates by it sees each once; 1 repeats at most the message in flight but commits
+    once per message, in the sending thread (half the speed on SQLite, less on PostgreSQL)."""
 
 
 @dataclass(frozen=True, slots=True)
