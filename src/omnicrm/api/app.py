@@ -14,6 +14,7 @@ from omnicrm.api.responses import errors as error_responses
 from omnicrm.campaigns import unsubscribe_page
 from omnicrm.campaigns.outbox_router import receipts_router
 from omnicrm.campaigns.outbox_router import router as outbox_router
+from omnicrm.campaigns.policy_router import router as policy_router
 from omnicrm.campaigns.router import router as campaigns_router
 from omnicrm.campaigns.triggers_router import router as triggers_router
 from omnicrm.core.settings import get_settings
@@ -40,6 +41,7 @@ ROUTERS = (
     # before the campaigns router: its /campaigns/{code} would take /campaigns/messages
     (outbox_router, ("campaigns:manage", "campaigns:manage")),
     (receipts_router, ("campaigns:receipts", "campaigns:receipts")),
+    (policy_router, ("campaigns:read", "campaigns:manage")),  # before /campaigns/{code} too
     (triggers_router, None),  # before campaigns too (/campaigns/triggers); read / write per route
     (campaigns_router, None),  # campaigns:read / campaigns:write per route
     (customers_router, ("customers:read", None)),

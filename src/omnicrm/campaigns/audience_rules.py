@@ -256,9 +256,22 @@ def _sql(rule: Rule, c: Compiled) -> str:
           AND cart.last_at <= {newest} {oldest})"""
 
 
-def compile_rule(rule: Rule, now: datetime, cart_timeout: timedelta) -> Compiled:
-    """``rule`` as the SQL selecting its members from ``people p`` (``Compiled.sql``)."""
+AMONG = "audience_among"
+"""The table of candidate ids (column ``customer``) a rule compiled ``among`` them reads."""
+
+
+def compile_rule(
+    rule: Rule, now: datetime, cart_timeout: timedelta, *, among: bool = False
+) -> Compiled:
+    """``rule`` as the SQL selecting its members from ``people p`` (``Compiled.sql``).
+
+    ``among``: only the people listed in ``AMONG`` (a trigger's customers at their event). The
+    restriction is on ``p`` alone: every condition is the mass rule's, over the same tables (an
+    RFM score still ranks the whole population), so a customer's answer is the one the mass
+    evaluation gives them."""
     c = Compiled(now, cart_timeout)
-    where = _sql(rule, c)
-    c.sql = f"SELECT p.id AS customer FROM people p WHERE coalesce({where}, false) ORDER BY p.id"
+    where = f"coalesce({_sql(rule, c)}, false)"
+    if among:
+        where = f"p.id IN (SELECT customer FROM {AMONG}) AND {where}"
+    c.sql = f"SELECT p.id AS customer FROM people p WHERE {where} ORDER BY p.id"
     return c

@@ -15,12 +15,14 @@ from omnicrm.web.pages import (
     analytics,
     audiences,
     auth,
+    campaign_operations,
     campaigns,
     customers,
     identity,
     loyalty,
     privacy,
     promotions,
+    sending_policy,
     surveys,
     triggers,
 )
@@ -38,7 +40,9 @@ ROUTERS = (
     privacy.router,
     surveys.router,
     audiences.router,
+    sending_policy.router,  # before campaigns: its /campaigns/{code} would take /policy
     campaigns.router,
+    campaign_operations.router,
     triggers.router,
 )
 
