@@ -23,6 +23,7 @@ from omnicrm.customers.router import router as customers_router
 from omnicrm.identity.router import router as identity_router
 from omnicrm.ingest.router import router as ingest_router
 from omnicrm.loyalty.router import router as loyalty_router
+from omnicrm.predict.router import router as predict_router
 from omnicrm.privacy.router import router as privacy_router
 from omnicrm.promotions.router import router as promotions_router
 from omnicrm.store.db import get_engine
@@ -49,6 +50,7 @@ ROUTERS = (
     (ingest_router, None),
     (journeys_router, ("customers:read", None)),
     (loyalty_router, None),
+    (predict_router, ("predict:read", "predict:write")),
     (privacy_router, ("privacy:manage", "privacy:manage")),
     (promotions_router, ("promotions:manage", "promotions:manage")),
     (surveys_router, None),  # surveys:read / surveys:write, the till's till:survey, per route

@@ -30,6 +30,7 @@ from omnicrm.store.db import read_session
 from omnicrm.store.schema import Consent, Customer
 from omnicrm.store.schema.campaigns import Audience, AudienceSnapshot
 from omnicrm.store.schema.loyalty import LoyaltyAccount, LoyaltyLot
+from omnicrm.store.schema.predictions import CustomerPrediction, PredictionModel
 
 _RULE = TypeAdapter(rules.Rule)
 
@@ -141,8 +142,16 @@ def live_tables(
             )
         ),
     }
+    scored = CustomerPrediction.__table__.c
+    for kind in ("clv", "churn", "clusters"):  # the version in force: the only one with scores
+        queries[kind] = (
+            select(scored.customer_id, scored.score, scored.amount_minor, scored.label)
+            .join(PredictionModel, PredictionModel.id == scored.model_id)
+            .where(PredictionModel.kind == kind)
+        )
     account = LoyaltyAccount.customer_id
     keys = {"consents": Consent.customer_id, "balances": account, "expiring": account}
+    keys |= dict.fromkeys(("clv", "churn", "clusters"), scored.customer_id)
     narrow = among is not None and len(among) <= AMONG_READ_MAX
     profiles = _profiles(conn, among) if narrow else None  # type: ignore[arg-type]
     out = {}
@@ -161,6 +170,14 @@ def live_tables(
     return out
 
 
+PREDICTED_FIELDS = [
+    ("customer_id", pa.int64()),
+    ("score", pa.float64()),
+    ("amount_minor", pa.int64()),
+    ("label", pa.string()),
+]
+
+
 def _empty(name: str) -> pa.Table:
     ts = pa.timestamp("us", tz="UTC")
     fields = {
@@ -172,7 +189,7 @@ def _empty(name: str) -> pa.Table:
         ],
         "balances": [("customer_id", pa.int64()), ("balance", pa.int64())],
         "expiring": [("customer_id", pa.int64()), ("points", pa.int64()), ("expires_at", ts)],
-    }[name]
+    }.get(name, PREDICTED_FIELDS)
     return pa.schema(fields).empty_table()
 
 

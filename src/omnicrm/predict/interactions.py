@@ -77,10 +77,17 @@ def load(
     since: datetime,
     until: datetime,
     customers: np.ndarray | None = None,
+    products: np.ndarray | None = None,
 ) -> Interactions:
-    """The window's matrix; with ``customers``, on those rows only (others' purchases dropped)."""
+    """The window's matrix; with ``customers``, on those rows only (others' purchases dropped);
+    with ``products``, on those columns (a stored model's, whatever the catalogue holds now)."""
     cells = _cells(con, since, until)
-    products, skus = catalogue(con)
+    known_products, known_skus = catalogue(con)
+    if products is None:
+        products, skus = known_products, known_skus
+    else:
+        at, listed = positions(products, known_products)
+        skus = np.where(listed, known_skus[np.minimum(at, len(known_products) - 1)], None)
     ids = cells["customer"].astype(np.int64)
     rows_of = np.unique(ids) if customers is None else customers
     row, keep = positions(ids, rows_of)

@@ -104,15 +104,23 @@ def build(
     interactions: Interactions, kind: str, threads: int = 1, seed: int = 0, factors: int = 16
 ) -> Recommender:
     """Fit the model ``kind`` (popularity, cooccurrence or als) on one window."""
-    buyers = np.bincount(interactions.matrix.indices, minlength=interactions.shape[1])
     scorers = {
-        "popularity": lambda: Popularity(buyers),
+        "popularity": lambda: Popularity(
+            np.bincount(interactions.matrix.indices, minlength=interactions.shape[1])
+        ),
         "cooccurrence": lambda: CoOccurrence.fit(interactions),
         "als": lambda: ALS.fit(interactions.matrix, factors, threads=threads, seed=seed),
     }
     if kind not in scorers:
         raise ValueError(f"unknown model {kind!r}: one of {sorted(scorers)}")
-    return Recommender(kind, scorers[kind](), interactions, excluded(interactions), buyers)
+    return restore(kind, scorers[kind](), interactions)
+
+
+def restore(kind: str, scorer: Scorer, interactions: Interactions) -> Recommender:
+    """A fitted scorer over the window it was fitted on (for a stored model: read again from
+    the snapshot on the stored rows and columns)."""
+    buyers = np.bincount(interactions.matrix.indices, minlength=interactions.shape[1])
+    return Recommender(kind, scorer, interactions, excluded(interactions), buyers)
 
 
 def choose(results: dict[str, dict[str, float]], k: int = 10) -> str:

@@ -20,6 +20,7 @@ from omnicrm.web.pages import (
     customers,
     identity,
     loyalty,
+    predictions,
     privacy,
     promotions,
     sending_policy,
@@ -39,6 +40,7 @@ ROUTERS = (
     admin.router,
     privacy.router,
     surveys.router,
+    predictions.router,
     audiences.router,
     sending_policy.router,  # before campaigns: its /campaigns/{code} would take /policy
     campaigns.router,
