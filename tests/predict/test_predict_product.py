@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from omnicrm.api.app import create_app
 from omnicrm.campaigns import audiences
 from omnicrm.campaigns.audience_rules import Prediction, RetentionAction
+from omnicrm.campaigns.campaign import recommended_names
 from omnicrm.predict import models
 from omnicrm.store.db import read_session, unit_of_work
 from omnicrm.store.schema.predictions import CustomerPrediction
@@ -144,12 +145,29 @@ def test_a_campaign_launches_on_the_likely_buyers_of_a_category(trained, chain: 
         "audience": "likely",
         "channel": "email",
         "control_bp": 1000,
-        "variants": [{"name": "A", "subject": "For you", "text": "New in {{ first_name }}"}],
+        "variants": [
+            {
+                "name": "A",
+                "subject": "For you, {{ first_name }}",
+                "text": "{% for p in recommended limit: 2 %}[{{ p }}]{% endfor %}",
+            }
+        ],
     }
     assert client.post("/api/v1/campaigns", json=campaign).status_code == 201, campaign
+    member = _a_member(chain, "likely")
+    with chain.engine.connect() as conn:
+        names = recommended_names(conn, [member])[member]
+    shown = client.post("/api/v1/campaigns/likely-buyers/preview", params={"customer_id": member})
+    assert shown.json()["A"]["text"].startswith(f"[{names[0]}][{names[1]}]")
     launched = client.post("/api/v1/campaigns/likely-buyers/launch").json()
     assert launched["audience"] == 200
     assert launched["queued"] + launched["control"] + launched["global_control"] == 200
+
+
+def _a_member(chain: Chain, code: str) -> int:
+    with read_session(chain.engine) as s:
+        frozen = audiences.latest_snapshot(s, audiences.get(s, code))
+    return int(frozen.members[0])
 
 
 def _analyst(chain: Chain) -> TestClient:
