@@ -88,6 +88,27 @@ def serve(
     uvicorn.run(create_app(migrated_engine(db)), host=host, port=port)
 
 
+def _train_predictions(engine) -> None:  # type: ignore[no-untyped-def]
+    """Fit and score every model on the demo data, so the 360 pages show predictions."""
+    from omnicrm.analytics.snapshot import Snapshot, default_path
+    from omnicrm.core.clock import utcnow
+    from omnicrm.core.errors import Conflict
+    from omnicrm.predict import models, training
+
+    snapshot = Snapshot(default_path(engine.url))
+    try:
+        snapshot.refresh(engine)
+        for kind in models.KINDS:
+            try:
+                (v,) = training.train(engine, snapshot, [kind], utcnow())
+            except Conflict as e:  # too little history for this model: say so, go on
+                typer.echo(f"predictions: {e}")
+                continue
+            typer.echo(f"predictions: {kind} v{v.version}, {v.customers_scored:,} customers scored")
+    finally:
+        snapshot.close()
+
+
 @app.command()
 def demo(
     customers: Annotated[int, typer.Option(help="Synthetic customers to generate.")] = 3000,
@@ -137,6 +158,7 @@ def demo(
         f"till: {replayed.sales} receipts and {replayed.returns} returns sold again, "
         f"{replayed.points_spent:,} points spent" + (f" (refused: {refused})" if refused else "")
     )
+    _train_predictions(engine)
     for login in ensure_demo_users(engine):
         typer.echo(f"  sign in: {login}")
     with unit_of_work(engine) as session:

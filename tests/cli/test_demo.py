@@ -55,6 +55,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     call = re.search(r"^\s*(curl .*/till/calculate.*)$", result.output, re.MULTILINE)
     assert call, result.output
     assert re.search(r"till: [1-9]\d* receipts and \d+ returns sold again", result.output)
+    assert re.search(r"predictions: clv v1, [1-9][\d,]* customers scored", result.output)
     return Demo(url, key.group(1), call.group(1))
 
 
