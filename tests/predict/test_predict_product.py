@@ -208,4 +208,5 @@ def test_the_workstation_shows_each_model_and_the_profile_its_scores(trained, ch
     card = html.split('id="predictions"', 1)[1].split("</section>", 1)[0]
     assert "Риск оттока" in card
     assert scored["churn"]["details"]["reasons_ru"][0] in card
-    assert scored["recommend"]["details"]["skus"][0] in card
+    first = scored["recommend"]["products"][0]
+    assert f'{first["name"]} <span class="muted">{first["sku"]}</span>' in card

@@ -35,15 +35,15 @@ class ALS:
 
         confidence = matrix.astype(np.float32, copy=True)
         np.log1p(confidence.data, out=confidence.data)
-        model = AlternatingLeastSquares(
-            factors=factors,
-            regularization=regularization,
-            alpha=alpha,
-            iterations=iterations,
-            num_threads=threads,
-            random_state=seed,
-        )
-        with threadpool_limits(1, "blas"):
+        with threadpool_limits(1, "blas"):  # before the model: it checks BLAS when made
+            model = AlternatingLeastSquares(
+                factors=factors,
+                regularization=regularization,
+                alpha=alpha,
+                iterations=iterations,
+                num_threads=threads,
+                random_state=seed,
+            )
             model.fit(confidence, show_progress=False)
         return cls(np.asarray(model.user_factors), np.asarray(model.item_factors))
 

@@ -19,6 +19,7 @@ from omnicrm.customers.queries import LIVE_ID
 from omnicrm.ingest.sinks import open_sink
 from omnicrm.store.schema.customers import Customer
 from omnicrm.store.schema.predictions import CustomerPrediction, PredictionModel
+from omnicrm.store.schema.reference import Product
 
 KINDS = ("clv", "churn", "recommend", "clusters")
 SCORE_COLUMNS = ("score", "amount_minor", "label", "details")
@@ -135,4 +136,12 @@ def for_customer(conn: Connection, customer_id: int) -> dict[str, dict[str, Any]
         .join(PredictionModel, PredictionModel.id == _S.model_id)
         .where(_S.customer_id.in_(resolved.scalar_subquery()))
     )
-    return {r.kind: dict(r._mapping) for r in rows}
+    found = {r.kind: dict(r._mapping) for r in rows}
+    recommended = found.get("recommend")
+    if recommended is not None:
+        skus = (recommended["details"] or {}).get("skus", [])
+        names = dict(
+            conn.execute(select(Product.sku, Product.name).where(Product.sku.in_(skus))).all()
+        )
+        recommended["products"] = [{"sku": sku, "name": names.get(sku)} for sku in skus]
+    return found
