@@ -10,19 +10,22 @@ committed ``--commit-every`` at a time), and checks the server received every Me
 
 import argparse
 import json
+import os
 import resource
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 
 from bench_till import DEFAULT_PG, fresh_database
+from omnicrm.campaigns import sending_policy
 from omnicrm.campaigns.channels.smtp import SmtpProvider
 from omnicrm.campaigns.gate import Policy
 from omnicrm.campaigns.messages import OutgoingMessage, enqueue
@@ -105,13 +108,19 @@ def populate(url: str, n: int) -> None:
     engine.dispose()
 
 
+def no_global_control(conn: Connection) -> Policy:
+    """The operator's policy, read for every batch as ``campaigns worker`` does, with no global
+    control group (every message must reach the server)."""
+    return replace(sending_policy.policy(conn), global_control_bp=0)
+
+
 def child(url: str, port: int, batch: int, senders: int, commit_every: int) -> None:
     engine = make_engine(url)
     provider = SmtpProvider("127.0.0.1", port, SENDER)
     worker = Worker(
         engine,
         {"email": provider},
-        Policy(global_control_bp=0),
+        no_global_control,
         SendingSettings(batch=batch, senders=senders, commit_every=commit_every),
     )
     started = time.perf_counter()
@@ -183,7 +192,8 @@ def main() -> None:
     print(
         f"delivered {sent} messages ({len(inbox.ids)} distinct Message-IDs at the server) in "
         f"{result['seconds']:.2f}s: {rate:.0f} messages/s, worker peak RSS "
-        f"{result['peak_rss_mb']:.0f} MiB"
+        f"{result['peak_rss_mb']:.0f} MiB; load average "
+        + " ".join(f"{x:.2f}" for x in os.getloadavg())
     )
     if len(inbox.ids) != args.messages:
         sys.exit(f"the server received {len(inbox.ids)} of {args.messages} messages")

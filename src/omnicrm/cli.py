@@ -10,6 +10,7 @@ from omnicrm.campaigns.command import audiences_app, campaigns_app
 from omnicrm.identity.command import app as identity_app
 from omnicrm.ingest.command import import_data
 from omnicrm.loyalty.command import app as loyalty_app
+from omnicrm.predict.command import app as predict_app
 from omnicrm.privacy.command import app as privacy_app
 from omnicrm.promotions.command import app as promotions_app
 from omnicrm.store.commandline import DbUrl, migrated_engine
@@ -36,6 +37,7 @@ app.add_typer(privacy_app, name="privacy")
 app.add_typer(audiences_app, name="audiences")
 app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(surveys_app, name="surveys")
+app.add_typer(predict_app, name="predict")
 
 
 @db_app.command("upgrade")

@@ -23,6 +23,8 @@ RUNS = {
     "bench_promotions.py": ["--codes", "1000", "--customers", "60", "--carts", "200"],
     "bench_audience.py": ["--customers", "500", "--null-outbox"],
     "bench_outbox.py": ["--messages", "50"],
+    "bench_clv.py": ["--customers", "2000"],
+    "bench_recommend.py": ["--customers", "2000"],
     "bench_churn.py": ["--customers", "3000"],
 }
 

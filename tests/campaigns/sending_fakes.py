@@ -8,6 +8,7 @@ import threading
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
+from email.header import decode_header, make_header
 from email.parser import BytesHeaderParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -28,6 +29,8 @@ class Inbox:
         self.script: dict[str, list[int]] = {}
         self.received: Counter[str] = Counter()
         self.answers: list[int] = []
+        self.subjects: list[str] = []
+        self.recipients: list[str] = []
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]  # noqa: N802 (aiosmtpd hook)
@@ -39,6 +42,8 @@ class Inbox:
         headers = BytesHeaderParser().parsebytes(envelope.content)
         with self._lock:
             self.received[headers["Message-ID"]] += 1
+            self.subjects.append(str(make_header(decode_header(headers["Subject"] or ""))))
+            self.recipients.extend(envelope.rcpt_tos)
         return "250 OK"
 
 

@@ -8,6 +8,7 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
 from ingest_samples import MEMBERS, write_csv
 from sqlalchemy import Engine, String, Text, func, select
 from sqlalchemy.types import JSON
@@ -20,8 +21,10 @@ from omnicrm.identity.resolve import resolve_all
 from omnicrm.ingest.bulk import import_directory, import_file
 from omnicrm.loyalty.migration import load_program
 from omnicrm.loyalty.programs import EXAMPLES, read_program_file
+from omnicrm.predict import models
 from omnicrm.store.db import read_session
 from omnicrm.store.schema import Base, Customer, Merge, Order
+from omnicrm.store.schema.predictions import CustomerPrediction
 from support import api_client
 
 ANNA_CARD, SECOND_CARD = "2000000123456", "2000000999999"
@@ -202,3 +205,31 @@ def test_the_command_line_exports_and_erases(engine: Engine, exports: Path, tmp_
     done = runner.invoke(app, ["privacy", "erase", str(anna), "--reason", "asked", "--db", url])
     assert done.exit_code == 0, done.output
     assert _values_left(engine, ANNA) == {}
+
+
+def test_a_persons_predictions_are_exported_and_erased(
+    engine: Engine, exports: Path, tmp_path: Path
+) -> None:
+    anna = _shop(engine, exports, tmp_path)
+    with read_session(engine) as s:
+        other = s.scalar(
+            select(Customer.id).where(Customer.id != anna, Customer.merged_into_id.is_(None))
+        )
+    scores = pa.table(
+        {"customer_id": [anna, other], "score": [0.9, 0.1], "label": ["offer", "none"]}
+    )
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with engine.begin() as conn:
+        models.save(conn, models.Trained("churn", now, None, {}, {}, {}, scores), now)
+    client = api_client(engine, ("privacy:manage",))
+    held = client.get(f"/api/v1/privacy/customers/{anna}/export").json()["tables"]
+    assert [(r["score"], r["label"]) for r in held["customer_predictions"]] == [(0.9, "offer")]
+    assert (
+        client.post(
+            f"/api/v1/privacy/customers/{anna}/erase", json={"reason": "art. 17"}
+        ).status_code
+        == 200
+    )
+    with read_session(engine) as s:
+        left = s.scalars(select(CustomerPrediction.customer_id)).all()
+    assert left == [other]

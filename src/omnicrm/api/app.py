@@ -14,6 +14,7 @@ from omnicrm.api.responses import errors as error_responses
 from omnicrm.campaigns import unsubscribe_page
 from omnicrm.campaigns.outbox_router import receipts_router
 from omnicrm.campaigns.outbox_router import router as outbox_router
+from omnicrm.campaigns.policy_router import router as policy_router
 from omnicrm.campaigns.router import router as campaigns_router
 from omnicrm.campaigns.triggers_router import router as triggers_router
 from omnicrm.core.settings import get_settings
@@ -22,6 +23,7 @@ from omnicrm.customers.router import router as customers_router
 from omnicrm.identity.router import router as identity_router
 from omnicrm.ingest.router import router as ingest_router
 from omnicrm.loyalty.router import router as loyalty_router
+from omnicrm.predict.router import router as predict_router
 from omnicrm.privacy.router import router as privacy_router
 from omnicrm.promotions.router import router as promotions_router
 from omnicrm.store.db import get_engine
@@ -40,6 +42,7 @@ ROUTERS = (
     # before the campaigns router: its /campaigns/{code} would take /campaigns/messages
     (outbox_router, ("campaigns:manage", "campaigns:manage")),
     (receipts_router, ("campaigns:receipts", "campaigns:receipts")),
+    (policy_router, ("campaigns:read", "campaigns:manage")),  # before /campaigns/{code} too
     (triggers_router, None),  # before campaigns too (/campaigns/triggers); read / write per route
     (campaigns_router, None),  # campaigns:read / campaigns:write per route
     (customers_router, ("customers:read", None)),
@@ -47,6 +50,7 @@ ROUTERS = (
     (ingest_router, None),
     (journeys_router, ("customers:read", None)),
     (loyalty_router, None),
+    (predict_router, ("predict:read", "predict:write")),
     (privacy_router, ("privacy:manage", "privacy:manage")),
     (promotions_router, ("promotions:manage", "promotions:manage")),
     (surveys_router, None),  # surveys:read / surveys:write, the till's till:survey, per route

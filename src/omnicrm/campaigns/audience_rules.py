@@ -102,6 +102,40 @@ class CartAbandoned(_Model):
     max_hours_ago: int | None = Field(None, ge=1)
 
 
+class Customers(_Model):
+    """Exactly these profiles: a list uploaded, or chosen by a model (``note`` says which);
+    a profile merged since counts as the one it is now part of."""
+
+    type: Literal["customers"]
+    ids: list[Annotated[int, Field(ge=1, le=2**53)]] = Field(min_length=1, max_length=200_000)
+    note: str = Field("", max_length=200)
+
+
+class Prediction(_Model):
+    """A score of the model in force: churn risk or P(alive) (0..1), or CLV in minor units."""
+
+    type: Literal["prediction"]
+    measure: Literal["churn_risk", "p_alive", "clv_minor"]
+    min: float | None = Field(None, ge=0, le=1e13)
+    max: float | None = Field(None, ge=0, le=1e13)
+
+
+class RetentionAction(_Model):
+    """The churn model recommends one of these retention actions for the customer."""
+
+    type: Literal["retention_action"]
+    actions: list[Literal["points_reminder", "category_discount", "bonus_points", "offer"]] = Field(
+        min_length=1
+    )
+
+
+class Cluster(_Model):
+    """The customer is in one of these clusters of the clustering in force (their numbers)."""
+
+    type: Literal["cluster"]
+    clusters: list[Annotated[int, Field(ge=0, le=99)]] = Field(min_length=1)
+
+
 class All(_Model):
     type: Literal["all"]
     rules: list["Rule"] = Field(min_length=1, max_length=50)
@@ -130,7 +164,11 @@ Rule = Annotated[
     | Rfm
     | Purchased
     | EventSeen
-    | CartAbandoned,
+    | CartAbandoned
+    | Customers
+    | Prediction
+    | RetentionAction
+    | Cluster,
     Field(discriminator="type"),
 ]
 for _group in (All, AnyOf, Not):
@@ -141,7 +179,9 @@ TAGS = frozenset(
     for cls in Rule.__origin__.__args__  # type: ignore[attr-defined]
 )
 
-LIVE = frozenset({"consents", "balances", "expiring"})
+PREDICTED = {"churn_risk": ("churn", "score"), "p_alive": ("clv", "score")}
+PREDICTED["clv_minor"] = ("clv", "amount_minor")
+LIVE = frozenset({"consents", "balances", "expiring", "clv", "churn", "clusters"})
 """What the snapshot does not hold (it changes by the minute): read from the store when a rule
 needs it (``audiences.live_tables``), keyed by the raw profile id."""
 
@@ -239,6 +279,21 @@ def _sql(rule: Rule, c: Compiled) -> str:
             WHERE list_contains({c.bind(rule.kinds)}, e.kind)
               AND e.last_at >= {c.since(rule.within_days)} AND e.first_at < {c.bind(c.now)}
             GROUP BY rc.resolved_id HAVING sum(e.events) >= {c.bind(rule.min_count)})"""
+    if isinstance(rule, Customers):
+        ids = c.bind(sorted(set(rule.ids)))
+        return f"""p.id IN (SELECT rc.resolved_id FROM (SELECT unnest({ids}) AS id) l
+            JOIN customers rc ON rc.id = l.id)"""
+    if isinstance(rule, Prediction):
+        kind, column = PREDICTED[rule.measure]
+        c.live.add(kind)
+        where = _range(c, f"t.{column}", rule.min, rule.max)
+        return f"p.id IN ({_resolved(f'live_{kind}', 'rc.resolved_id', where)})"
+    if isinstance(rule, RetentionAction | Cluster):
+        kind = "churn" if isinstance(rule, RetentionAction) else "clusters"
+        c.live.add(kind)
+        wanted = rule.actions if isinstance(rule, RetentionAction) else rule.clusters
+        where = f"list_contains({c.bind([str(w) for w in wanted])}, t.label)"
+        return f"p.id IN ({_resolved(f'live_{kind}', 'rc.resolved_id', where)})"
     assert isinstance(rule, CartAbandoned)
     # abandoned_at = last activity + timeout, so "abandoned h hours ago" bounds the last activity
     newest = c.bind(c.now - timedelta(hours=rule.min_hours_ago) - c.cart_timeout)
@@ -256,9 +311,22 @@ def _sql(rule: Rule, c: Compiled) -> str:
           AND cart.last_at <= {newest} {oldest})"""
 
 
-def compile_rule(rule: Rule, now: datetime, cart_timeout: timedelta) -> Compiled:
-    """``rule`` as the SQL selecting its members from ``people p`` (``Compiled.sql``)."""
+AMONG = "audience_among"
+"""The table of candidate ids (column ``customer``) a rule compiled ``among`` them reads."""
+
+
+def compile_rule(
+    rule: Rule, now: datetime, cart_timeout: timedelta, *, among: bool = False
+) -> Compiled:
+    """``rule`` as the SQL selecting its members from ``people p`` (``Compiled.sql``).
+
+    ``among``: only the people listed in ``AMONG`` (a trigger's customers at their event). The
+    restriction is on ``p`` alone: every condition is the mass rule's, over the same tables (an
+    RFM score still ranks the whole population), so a customer's answer is the one the mass
+    evaluation gives them."""
     c = Compiled(now, cart_timeout)
-    where = _sql(rule, c)
-    c.sql = f"SELECT p.id AS customer FROM people p WHERE coalesce({where}, false) ORDER BY p.id"
+    where = f"coalesce({_sql(rule, c)}, false)"
+    if among:
+        where = f"p.id IN (SELECT customer FROM {AMONG}) AND {where}"
+    c.sql = f"SELECT p.id AS customer FROM people p WHERE {where} ORDER BY p.id"
     return c

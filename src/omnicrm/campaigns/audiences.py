@@ -7,7 +7,7 @@ the rules that need it get it read from the store at evaluation (``live_tables``
 registered beside the snapshot's tables."""
 
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,9 +27,10 @@ from omnicrm.core.errors import Conflict, FieldError, InvalidRecord, NotFound
 from omnicrm.core.settings import get_settings
 from omnicrm.promotions.validation import Catalogue, field_path
 from omnicrm.store.db import read_session
-from omnicrm.store.schema import Consent
+from omnicrm.store.schema import Consent, Customer
 from omnicrm.store.schema.campaigns import Audience, AudienceSnapshot
 from omnicrm.store.schema.loyalty import LoyaltyAccount, LoyaltyLot
+from omnicrm.store.schema.predictions import CustomerPrediction, PredictionModel
 
 _RULE = TypeAdapter(rules.Rule)
 
@@ -94,10 +95,34 @@ def validate(data: object, catalogue: Catalogue) -> rules.Rule:
 # --- evaluation -----------------------------------------------------------------------------
 
 
+AMONG_READ_MAX = 5_000
+"""Candidates up to this many: the live tables are read for them (and the profiles merged into
+them) only; more, and reading every row costs less than the list."""
+
+
+def _profiles(conn: Connection, ids: Sequence[int]) -> list[int]:
+    """``ids`` and every profile merged into them (live tables are keyed by raw profile id)."""
+    found, frontier = set(ids), list(ids)
+    while frontier:
+        frontier = [
+            i
+            for (i,) in conn.execute(
+                select(Customer.id).where(Customer.merged_into_id.in_(frontier))
+            )
+            if i not in found
+        ]
+        found.update(frontier)
+    return sorted(found)
+
+
 def live_tables(
-    conn: Connection, needs: frozenset[str] | set[str], now: datetime
+    conn: Connection,
+    needs: frozenset[str] | set[str],
+    now: datetime,
+    among: Sequence[int] | None = None,
 ) -> dict[str, pa.Table]:
-    """The store's live state a rule needs, keyed by raw profile id (see ``rules.LIVE``)."""
+    """The store's live state a rule needs, keyed by raw profile id (see ``rules.LIVE``);
+    ``among``: only what concerns those customers."""
     queries = {
         "consents": select(
             Consent.customer_id, Consent.channel, Consent.granted, Consent.recorded_at
@@ -117,9 +142,24 @@ def live_tables(
             )
         ),
     }
+    scored = CustomerPrediction.__table__.c
+    for kind in ("clv", "churn", "clusters"):  # the version in force: the only one with scores
+        queries[kind] = (
+            select(scored.customer_id, scored.score, scored.amount_minor, scored.label)
+            .join(PredictionModel, PredictionModel.id == scored.model_id)
+            .where(PredictionModel.kind == kind)
+        )
+    account = LoyaltyAccount.customer_id
+    keys = {"consents": Consent.customer_id, "balances": account, "expiring": account}
+    keys |= dict.fromkeys(("clv", "churn", "clusters"), scored.customer_id)
+    narrow = among is not None and len(among) <= AMONG_READ_MAX
+    profiles = _profiles(conn, among) if narrow else None  # type: ignore[arg-type]
     out = {}
     for name in sorted(needs):
-        result = conn.execute(queries[name])
+        query = queries[name]
+        if profiles is not None:
+            query = query.where(keys[name].in_(profiles))
+        result = conn.execute(query)
         columns = list(result.keys())
         rows = result.all()
         out[name] = (
@@ -128,6 +168,14 @@ def live_tables(
             else _empty(name)
         )
     return out
+
+
+PREDICTED_FIELDS = [
+    ("customer_id", pa.int64()),
+    ("score", pa.float64()),
+    ("amount_minor", pa.int64()),
+    ("label", pa.string()),
+]
 
 
 def _empty(name: str) -> pa.Table:
@@ -141,16 +189,24 @@ def _empty(name: str) -> pa.Table:
         ],
         "balances": [("customer_id", pa.int64()), ("balance", pa.int64())],
         "expiring": [("customer_id", pa.int64()), ("points", pa.int64()), ("expires_at", ts)],
-    }[name]
+    }.get(name, PREDICTED_FIELDS)
     return pa.schema(fields).empty_table()
 
 
 def members(
-    db: duckdb.DuckDBPyConnection, rule: rules.Rule, now: datetime, live: Mapping[str, pa.Table]
+    db: duckdb.DuckDBPyConnection,
+    rule: rules.Rule,
+    now: datetime,
+    live: Mapping[str, pa.Table],
+    among: Sequence[int] | None = None,
 ) -> np.ndarray:
-    """The ids (resolved people of the snapshot) the rule selects at ``now``, ascending."""
+    """The ids (resolved people of the snapshot) the rule selects at ``now``, ascending;
+    ``among``: which of those customers it selects (the per-event check of a trigger)."""
     compiled = rules.compile_rule(
-        rule, now, timedelta(minutes=get_settings().cart_abandon_after_minutes)
+        rule,
+        now,
+        timedelta(minutes=get_settings().cart_abandon_after_minutes),
+        among=among is not None,
     )
     missing = compiled.live - live.keys()
     if missing:
@@ -159,6 +215,8 @@ def members(
         db.register(f"live_{name}", live[name])
     if compiled.steps:
         db.register("rfm_grid", segment_table())
+    if among is not None:
+        db.register(rules.AMONG, pa.table({"customer": pa.array(among, pa.int64())}))
     try:
         for steps, params in compiled.steps:
             run_steps(db, steps, params)
@@ -167,6 +225,8 @@ def members(
     finally:
         for name in compiled.live:
             db.unregister(f"live_{name}")
+        if among is not None:
+            db.unregister(rules.AMONG)
 
 
 def needs(rule: rules.Rule) -> set[str]:
@@ -175,11 +235,15 @@ def needs(rule: rules.Rule) -> set[str]:
 
 
 def evaluate(
-    conn: Connection, db: duckdb.DuckDBPyConnection, rule: rules.Rule, now: datetime
+    conn: Connection,
+    db: duckdb.DuckDBPyConnection,
+    rule: rules.Rule,
+    now: datetime,
+    among: Sequence[int] | None = None,
 ) -> np.ndarray:
     """``members`` with the live tables the rule needs read from ``conn``: what the API, the
-    workstation and a launch ask for."""
-    return members(db, rule, now, live_tables(conn, needs(rule), now))
+    workstation and a launch ask for, and a trigger for its customers (``among``)."""
+    return members(db, rule, now, live_tables(conn, needs(rule), now, among), among)
 
 
 def count(snapshot: Snapshot, engine: Engine, rule: rules.Rule, now: datetime) -> int:

@@ -1,7 +1,8 @@
 """``omnicrm audiences ...`` and ``omnicrm campaigns ...``: count a rule file, launch a
-campaign, print its results; the sending worker's commands (``campaigns worker``, ``resume``)
-join from ``campaigns.worker_command``, the trigger job's (``campaigns triggers run``,
-``launch-due``) from ``campaigns.trigger_command``."""
+campaign, print its results; the sending worker (``campaigns worker``) joins from
+``campaigns.worker_command``, an operator's changes (``schedule``, ``send-test``, ``pause``,
+``resume``, ``policy``) from ``campaigns.operations_command``, the trigger job's
+(``campaigns triggers run``, ``launch-due``) from ``campaigns.trigger_command``."""
 
 import json
 from dataclasses import asdict
@@ -11,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from omnicrm.campaigns import trigger_command, worker_command
+from omnicrm.campaigns import operations_command, trigger_command, worker_command
 from omnicrm.store.commandline import DbUrl
 
 audiences_app = typer.Typer(
@@ -91,4 +92,5 @@ def results(code: str, db: DbUrl = None, snapshot: SnapshotPath = None) -> None:
 
 
 worker_command.register(campaigns_app)
+operations_command.register(campaigns_app)
 trigger_command.register(campaigns_app)

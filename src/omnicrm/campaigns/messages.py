@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from omnicrm.core.clock import utcnow
 from omnicrm.core.errors import FieldError, InvalidRecord
 from omnicrm.ingest.sinks import open_sink
+from omnicrm.store.membership import among
 from omnicrm.store.schema.campaigns_outbox import CampaignMessage, CampaignSending
 
 TILL = "till"
@@ -134,16 +136,14 @@ def claim(
     due = select(OUTBOX.c.id).where(*_due(now, channels), free).order_by(OUTBOX.c.id).limit(limit)
     if conn.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    ids = conn.execute(due).scalars().all()
-    if not ids:
-        return []
-    conn.execute(
+    leased = (
         update(OUTBOX)
-        .where(OUTBOX.c.id.in_(ids))
+        .where(OUTBOX.c.id.in_(due.scalar_subquery()))
         .values(lease_owner=owner, lease_until=now + lease)
-    )
-    rows = conn.execute(select(OUTBOX).where(OUTBOX.c.id.in_(ids)).order_by(OUTBOX.c.id))
-    return [dict(r._mapping) for r in rows]
+        .returning(*OUTBOX.c)
+    )  # one statement: the due rows leased and read back
+    rows = [dict(r) for r in conn.execute(leased).mappings()]
+    return sorted(rows, key=lambda r: r["id"])
 
 
 def pending(conn: Connection, now: datetime, channels: Sequence[str] = SENT) -> bool:
@@ -175,7 +175,7 @@ def finish(
     if not outcomes:
         return set()
     ids = [row["id"] for row, _ in outcomes]
-    held = select(OUTBOX.c.id).where(OUTBOX.c.id.in_(ids), OUTBOX.c.lease_owner == owner)
+    held = select(OUTBOX.c.id).where(among(conn, OUTBOX.c.id, ids), OUTBOX.c.lease_owner == owner)
     if conn.dialect.name == "postgresql":  # no takeover between this read and the update
         held = held.with_for_update()
     owned = set(conn.execute(held).scalars())
@@ -194,9 +194,23 @@ def release(conn: Connection, ids: Sequence[int], owner: str) -> None:
     if ids:
         conn.execute(
             update(OUTBOX)
-            .where(OUTBOX.c.id.in_(ids), OUTBOX.c.lease_owner == owner)
+            .where(among(conn, OUTBOX.c.id, ids), OUTBOX.c.lease_owner == owner)
             .values(lease_owner=None, lease_until=None)
         )
+
+
+def pause(conn: Connection, campaign: str, now: datetime, reason: str) -> bool:
+    """Stop claiming a campaign's messages (by hand); False if it was paused already."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(SENDING).values(
+        campaign=campaign, consecutive_errors=0, paused_at=now, paused_reason=reason
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["campaign"],
+        set_={"paused_at": now, "paused_reason": reason},
+        where=SENDING.c.paused_at.is_(None),
+    ).returning(SENDING.c.campaign)
+    return conn.execute(stmt).first() is not None
 
 
 def resume(conn: Connection, campaign: str) -> bool:

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, select
 
 from omnicrm.campaigns.channels.base import ADDRESS_KIND
 from omnicrm.campaigns.gate import Recipient
+from omnicrm.store.membership import among
 from omnicrm.store.schema import Consent, Customer, Identifier, Store
 from omnicrm.store.schema.campaigns_outbox import CampaignMessage
 
@@ -21,14 +22,17 @@ def load_recipients(
     consents: dict[int, dict[str, bool]] = {i: {} for i in ids}
     for customer_id, channel, granted in conn.execute(
         select(Consent.customer_id, Consent.channel, Consent.granted)
-        .where(Consent.customer_id.in_(ids))
+        .where(among(conn, Consent.customer_id, ids))
         .order_by(Consent.recorded_at, Consent.id)
     ):
         consents[customer_id][channel] = granted  # the latest decision wins
     by_kind: dict[int, dict[str, str]] = {i: {} for i in ids}
     for customer_id, kind, value in conn.execute(
         select(Identifier.customer_id, Identifier.kind, Identifier.value)
-        .where(Identifier.customer_id.in_(ids), Identifier.kind.in_(set(ADDRESS_KIND.values())))
+        .where(
+            among(conn, Identifier.customer_id, ids),
+            Identifier.kind.in_(set(ADDRESS_KIND.values())),
+        )
         .order_by(Identifier.id)
     ):
         by_kind[customer_id].setdefault(kind, value)  # the first one seen
@@ -36,14 +40,14 @@ def load_recipients(
         conn.execute(
             select(Customer.id, Store.timezone)
             .outerjoin(Store, Store.id == Customer.home_store_id)
-            .where(Customer.id.in_(ids))
+            .where(among(conn, Customer.id, ids))
         ).all()
     )
     sends: dict[int, list[tuple[str, datetime]]] = {i: [] for i in ids}
     outbox = CampaignMessage.__table__.c
     for customer_id, channel, sent_at in conn.execute(
         select(outbox.customer_id, outbox.channel, outbox.sent_at).where(
-            outbox.customer_id.in_(ids),
+            among(conn, outbox.customer_id, ids),
             outbox.kind == "marketing",
             outbox.status == "sent",
             outbox.sent_at >= now - CAP_LOOKBACK,

@@ -11,8 +11,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from omnicrm.analytics.router import SnapshotDep
 from omnicrm.api.deps import EngineDep, NowDep, ReadSessionDep, requires
 from omnicrm.api.responses import errors
-from omnicrm.campaigns import audiences, campaign
-from omnicrm.core.bounds import Id
+from omnicrm.campaigns import audiences, campaign, operations
+from omnicrm.campaigns.providers import ProvidersDep
+from omnicrm.core.bounds import AwareInstant, Id
 from omnicrm.promotions import offers
 from omnicrm.promotions.repository import load_catalogue
 from omnicrm.store.db import read_session, unit_of_work
@@ -115,6 +116,7 @@ def _campaign_out(c: Campaign) -> dict:
         "queued": c.queued,
         "control_bp": c.control_bp,
         "window_days": c.window_days,
+        "expires_at": c.expires_at,
     }
 
 
@@ -160,3 +162,51 @@ def campaign_results(
         return asdict(campaign.results(session, db, code))
     finally:
         db.close()
+
+
+class ScheduleIn(_In):
+    starts_at: AwareInstant = Field(description="When it launches itself (with its zone).")
+
+
+@router.post("/campaigns/{code}/schedule", dependencies=WRITE)
+def schedule_campaign(engine: EngineDep, now: NowDep, code: str, body: ScheduleIn) -> dict:
+    """Set or move the start of a campaign not yet launched: the worker (and the trigger job)
+    launch it when it comes; 409 once launched, 422 for a start in the past."""
+    with unit_of_work(engine) as session:
+        return _campaign_out(operations.schedule(session, code, body.starts_at, now))
+
+
+@router.delete("/campaigns/{code}/schedule", dependencies=WRITE)
+def unschedule_campaign(engine: EngineDep, code: str) -> dict:
+    """Back to a draft: it launches only by hand (409 if it was not scheduled)."""
+    with unit_of_work(engine) as session:
+        return _campaign_out(operations.unschedule(session, code))
+
+
+@router.post("/campaigns/{code}/pause", status_code=204, dependencies=WRITE)
+def pause_campaign(engine: EngineDep, now: NowDep, code: str) -> None:
+    """Stop sending its messages until resumed (409 if paused already)."""
+    with unit_of_work(engine) as session:
+        operations.pause(session, code, now, "api")
+
+
+@router.post("/campaigns/{code}/resume", status_code=204, dependencies=WRITE)
+def resume_campaign(engine: EngineDep, code: str) -> None:
+    """Send its waiting messages again, each where it stopped (409 if it was not paused)."""
+    with unit_of_work(engine) as session:
+        operations.resume(session, code)
+
+
+class SendTestIn(_In):
+    customer_id: Id = Field(description="A real customer the variants are rendered for.")
+    to: str = Field(min_length=1, max_length=254, description="The test address or number.")
+
+
+@router.post("/campaigns/{code}/test", dependencies=WRITE)
+def send_test(
+    session: ReadSessionDep, providers: ProvidersDep, now: NowDep, code: str, body: SendTestIn
+) -> list[dict]:
+    """Every variant rendered for the customer and sent now to ``to``, marked [TEST]: not in
+    the outbox, so counted in no result and no frequency cap."""
+    sent = operations.send_test(session, providers, code, body.customer_id, body.to, now)
+    return [asdict(s) for s in sent]

@@ -3,7 +3,8 @@ leaves off by default: a template is untrusted input, so a loop, an output or a 
 away stops with an error instead of taking the sender down.
 
 A template sees one customer's ``Personal`` values (``{{ first_name }}``, ``{{ level }}``,
-``{{ balance }}``, ``{{ points_expiring }}``, ``{{ points_expire_on }}``, ``{{ offer_code }}``).
+``{{ balance }}``, ``{{ points_expiring }}``, ``{{ points_expire_on }}``, ``{{ offer_code }}``,
+``{% for name in recommended limit: 3 %}`` over the recommender's products for them).
 Every marketing e-mail gets a plain-text part and the unsubscribe link (``unsubscribe_url``),
 appended when the template does not place it."""
 
@@ -43,6 +44,8 @@ class Personal:
     points_expiring: int = 0
     points_expire_on: date | None = None
     offer_code: str | None = None
+    recommended: tuple[str, ...] = ()
+    """Names of the products the recommender in force ranks first for them (best first)."""
 
 
 PERSONAL = tuple(f.name for f in fields(Personal))

@@ -2,17 +2,18 @@
 campaigns command group by ``register(app)``. Run the trigger job from cron (every few minutes):
 it also launches the scheduled campaigns that are due."""
 
-import functools
 import json
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import duckdb
 import typer
 from sqlalchemy import Engine
+
+if TYPE_CHECKING:
+    from omnicrm.analytics.snapshot import Snapshot
 
 from omnicrm.store.commandline import DbUrl, migrated_engine
 
@@ -39,36 +40,32 @@ def _now(value: str | None) -> datetime:
     return at
 
 
-def _snapshot(engine: Engine, path: Path | None) -> Callable[[], duckdb.DuckDBPyConnection]:
-    """The analytics snapshot, refreshed the first time something needs it (a win-back trigger,
-    a due campaign), not on every run."""
+def opener(engine: Engine, path: Path | None) -> Callable[[], "Snapshot"]:
+    """How to open the analytics snapshot when something needs it (a win-back trigger, a due
+    campaign): not on every run (``snapshots.on_demand``)."""
     from omnicrm.analytics.snapshot import Snapshot, default_path
 
-    @functools.cache
-    def cursor() -> duckdb.DuckDBPyConnection:
-        snap = Snapshot(path or default_path(engine.url))
-        snap.refresh(engine)
-        return snap.cursor()
-
-    return cursor
+    return lambda: Snapshot(path or default_path(engine.url))
 
 
 @triggers_app.command("run")
 def run(db: DbUrl = None, now: Now = None, snapshot: SnapshotPath = None) -> None:
     """Queue every enabled trigger's messages since its last run, then launch due campaigns."""
-    from omnicrm.campaigns import trigger_runs
+    from omnicrm.campaigns import snapshots, trigger_runs
 
     engine = migrated_engine(db)
-    report = trigger_runs.run(engine, _snapshot(engine, snapshot), _now(now))
+    with snapshots.on_demand(engine, opener(engine, snapshot)) as cursor:
+        report = trigger_runs.run(engine, cursor, _now(now))
     typer.echo(json.dumps(asdict(report), indent=2))
 
 
 def launch_due(db: DbUrl = None, now: Now = None, snapshot: SnapshotPath = None) -> None:
     """Launch the scheduled campaigns whose start has come (their audience frozen now)."""
-    from omnicrm.campaigns import campaign
+    from omnicrm.campaigns import campaign, snapshots
 
     engine = migrated_engine(db)
-    launched = campaign.launch_due(engine, _snapshot(engine, snapshot), _now(now))
+    with snapshots.on_demand(engine, opener(engine, snapshot)) as cursor:
+        launched = campaign.launch_due(engine, cursor, _now(now))
     typer.echo(json.dumps([asdict(done) for done in launched], indent=2, ensure_ascii=False))
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from omnicrm.campaigns import audience_rules, audiences, campaign, control, messages, unsubscribe
 from omnicrm.campaigns.templates import Template
-from omnicrm.campaigns.triggers import KINDS, list_all, parse_params
+from omnicrm.campaigns.triggers import KINDS, audience_of, list_all, parse_params
 from omnicrm.core.clock import zone
 from omnicrm.core.settings import get_settings
 from omnicrm.customers import carts
@@ -295,6 +295,17 @@ def _messages(
         )
 
 
+def in_audience(w: Window, rule: audience_rules.Rule | None, found: Found) -> Found:
+    """The occurrences whose customer meets the trigger's audience rule now, judged for those
+    customers alone: the rule compiled once per run, over the analytics snapshot (refreshed
+    for the run) with their live consents, balances and lots read from the store."""
+    if rule is None or not found:
+        return found
+    ids = sorted({c for c, _ in found})
+    kept = set(audiences.evaluate(w.conn, w.snapshot(), rule, w.now, among=ids).tolist())
+    return [(c, o) for c, o in found if c in kept]
+
+
 def run_trigger(
     session: Session,
     trigger: CampaignTrigger,
@@ -305,7 +316,7 @@ def run_trigger(
     watermark to ``now``; the number of messages new to the outbox."""
     window = Window(session, trigger.watermark, now, snapshot)
     params = parse_params(trigger.kind, trigger.params)
-    found = FINDERS[trigger.kind](window, params)
+    found = in_audience(window, audience_of(trigger), FINDERS[trigger.kind](window, params))
     conn = session.connection()
     occasion = SURVEY_OCCASIONS.get(trigger.kind)
     if occasion is not None:

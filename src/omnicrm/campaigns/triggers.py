@@ -16,10 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from omnicrm.analytics.segments import SEGMENTS
-from omnicrm.campaigns import messages
+from omnicrm.campaigns import audience_rules, audiences, messages
 from omnicrm.campaigns.campaign import template_problems
 from omnicrm.campaigns.templates import Template
 from omnicrm.core.errors import Conflict, FieldError, InvalidRecord, NotFound
+from omnicrm.promotions.repository import load_catalogue
 from omnicrm.promotions.validation import field_path
 from omnicrm.store.schema.campaigns_triggers import CampaignTrigger
 from omnicrm.surveys import repository as surveys
@@ -96,6 +97,8 @@ class NewTrigger:
     html: str | None = None
     expire_hours: int = 72
     enabled: bool = True
+    audience: dict | None = None
+    """An audience rule (``audience_rules``) each customer must meet at the occurrence."""
 
 
 def parse_params(kind: str, data: dict) -> _Params:
@@ -129,11 +132,29 @@ def _check(new: NewTrigger) -> tuple[list[FieldError], dict]:
     return errors, params
 
 
+def _audience(session: Session, data: dict | None) -> tuple[list[FieldError], dict | None]:
+    """The rule as stored (defaults filled in), or the problems named under ``audience``."""
+    if data is None:
+        return [], None
+    try:
+        rule = audiences.parse_rule(data, at="audience")
+    except InvalidRecord as exc:
+        return exc.errors, None
+    errors = audiences.check_references(rule, load_catalogue(session), at="audience")
+    return errors, rule.model_dump(mode="json")
+
+
+def audience_of(trigger: CampaignTrigger) -> audience_rules.Rule | None:
+    return None if trigger.audience is None else audiences.parse_rule(trigger.audience)
+
+
 def create(session: Session, new: NewTrigger, now: datetime) -> CampaignTrigger:
     """Store a trigger; it fires for what happens from ``now`` on (its first watermark)."""
     errors, params = _check(new)
     if "survey" in params and not surveys.exists(session.connection(), params["survey"]):
         errors.append(FieldError("params.survey", f"no survey {params['survey']!r}"))
+    audience_errors, audience = _audience(session, new.audience)
+    errors += audience_errors
     if errors:
         raise InvalidRecord(errors)
     if session.scalar(select(CampaignTrigger.id).where(CampaignTrigger.code == new.code)):
@@ -148,6 +169,7 @@ def create(session: Session, new: NewTrigger, now: datetime) -> CampaignTrigger:
         text=new.text,
         html=new.html,
         expire_hours=new.expire_hours,
+        audience=audience,
         enabled=new.enabled,
         watermark=now,
         created_at=now,

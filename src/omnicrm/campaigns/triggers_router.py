@@ -4,14 +4,13 @@
 from dataclasses import asdict
 from typing import Any
 
-import duckdb
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from omnicrm.analytics.router import SnapshotDep
 from omnicrm.api.deps import EngineDep, NowDep, ReadSessionDep, requires
 from omnicrm.api.responses import errors
-from omnicrm.campaigns import trigger_runs, triggers
+from omnicrm.campaigns import snapshots, trigger_runs, triggers
 from omnicrm.campaigns.router import Code
 from omnicrm.store.db import unit_of_work
 from omnicrm.store.schema.campaigns_triggers import CampaignTrigger
@@ -33,6 +32,9 @@ class TriggerIn(BaseModel):
     html: str | None = None
     expire_hours: int = Field(72, ge=1, le=2_160)
     enabled: bool = True
+    audience: dict[str, Any] | None = Field(
+        None, description="An audience rule each customer must meet at the occurrence."
+    )
 
 
 def _out(t: CampaignTrigger) -> dict:
@@ -46,6 +48,7 @@ def _out(t: CampaignTrigger) -> dict:
         "enabled": t.enabled,
         "watermark": t.watermark,
         "expire_hours": t.expire_hours,
+        "audience": t.audience,
     }
 
 
@@ -79,17 +82,5 @@ def disable_trigger(engine: EngineDep, now: NowDep, code: str) -> dict:
 def run_triggers(snapshot: SnapshotDep, engine: EngineDep, now: NowDep) -> dict:
     """The trigger job now (what ``omnicrm campaigns triggers run`` does): every enabled
     trigger since its watermark, then the due scheduled campaigns."""
-
-    opened: list[duckdb.DuckDBPyConnection] = []
-
-    def cursor() -> duckdb.DuckDBPyConnection:  # refreshed once, and only when needed
-        if not opened:
-            snapshot.refresh(engine)
-            opened.append(snapshot.cursor())
-        return opened[0]
-
-    try:
+    with snapshots.on_demand(engine, snapshot) as cursor:  # refreshed once, only when needed
         return asdict(trigger_runs.run(engine, cursor, now))
-    finally:
-        for db in opened:
-            db.close()

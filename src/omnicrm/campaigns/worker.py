@@ -1,7 +1,8 @@
 """The sending worker: claim a batch of due messages, pass each through the gate, send what
-passes, and write the outcomes on their rows in groups of ``commit_every`` (one transaction,
-one statement per kind of write). A kill loses at most the uncommitted group: those messages
-are sent again after the lease ends, under the same idempotency key (the e-mail's Message-ID),
+passes, and write the outcomes on their rows in groups (one transaction, one statement per kind
+of write), each committed in the background while the next is sent (``_Committer``). A kill
+loses at most ``commit_every`` uncommitted outcomes per sending thread: those messages are sent
+again after the lease ends, under the same idempotency key (the e-mail's Message-ID),
 so a receiving side that deduplicates sees each once. A send error commits its group at once,
 so a campaign's run of consecutive errors (and its pause) is counted exactly as it happens."""
 
@@ -10,7 +11,7 @@ import socket
 import time as wall
 from collections import Counter
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,6 +27,9 @@ from omnicrm.core.clock import utcnow
 from omnicrm.store.schema.campaigns_outbox import CampaignSending
 
 SENDING = CampaignSending.__table__
+PolicySource = Callable[[Connection], Policy]
+"""Reads the gate's policy for a batch (``sending_policy.policy``: the operator's caps and quiet
+hours as they stand)."""
 _RESET_ERRORS = (  # built once: it runs after every successful send
     update(SENDING)
     .where(SENDING.c.campaign == bindparam("b_campaign"), SENDING.c.consecutive_errors > 0)
@@ -46,11 +50,11 @@ class SendingSettings:
     senders: int = 1
     """Threads sending one claimed batch (each with its own provider connection)."""
     commit_every: int = 50
-    """Outcomes committed together (per sending thread). The trade-off: a kill -9 may send
-    again up to this many messages per thread, each under its original Message-ID (the outbox
-    key), so a receiving server that deduplicates by it sees each once; 1 repeats at most the
-    message in flight but commits once per message (half the speed on SQLite, less on
-    PostgreSQL)."""
+    """Outcomes a kill -9 may leave unsaved per sending thread (groups of half of it are
+    committed, one in flight in the background while the next fills): up to this many messages
+    may go again, each under its original Message-ID (the outbox key), so a receiving server
+    that deduplicates by it sees each once; 1 repeats at most the message in flight but commits
+    once per message, in the sending thread (half the speed on SQLite, less on PostgreSQL)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +81,15 @@ class Worker:
         self,
         engine: Engine,
         providers: Mapping[str, Provider],
-        policy: Policy,
+        policy: Policy | PolicySource,
         settings: SendingSettings = SendingSettings(),
         owner: str | None = None,
     ) -> None:
         self.engine, self.providers = engine, providers
-        self.policy, self.settings = policy, settings
+        self.policy_of: PolicySource = (
+            (lambda _conn: policy) if isinstance(policy, Policy) else policy
+        )
+        self.settings = settings
         self.owner = owner or default_owner()
 
     def run_once(self, now: datetime) -> Counter[str]:
@@ -102,31 +109,52 @@ class Worker:
             recipients = load_recipients(
                 conn, (r["customer_id"] for r in rows), now, self.settings.default_timezone
             )
+            policy = self.policy_of(conn)
         paused: set[str] = set()
         lanes = self.settings.senders
         by_lane = [[r for r in rows if r["customer_id"] % lanes == i] for i in range(lanes)]
         if lanes == 1:
-            return self._lane(rows, recipients, now, paused)
+            return self._lane(rows, recipients, policy, now, paused)
         with ThreadPoolExecutor(lanes) as pool:
-            done = pool.map(lambda lane: self._lane(lane, recipients, now, paused), by_lane)
+            done = pool.map(lambda lane: self._lane(lane, recipients, policy, now, paused), by_lane)
             return sum(done, Counter())
 
     def _lane(
-        self, rows: list[dict], recipients: Mapping[int, Recipient], now: datetime, paused: set[str]
+        self,
+        rows: list[dict],
+        recipients: Mapping[int, Recipient],
+        policy: Policy,
+        now: datetime,
+        paused: set[str],
     ) -> Counter[str]:
         """Settle rows in order, committing every ``commit_every`` outcomes and at every send
         error. A customer's rows all fall in one lane, so the caps count the sends of this
         batch too."""
-        report: Counter[str] = Counter()
+        committer = _Committer(lambda done: self._commit(done, now, paused), self.settings)
+        try:
+            self._settle(rows, recipients, policy, now, paused, committer)
+        finally:
+            committer.close()
+        return committer.report
+
+    def _settle(
+        self,
+        rows: list[dict],
+        recipients: Mapping[int, Recipient],
+        policy: Policy,
+        now: datetime,
+        paused: set[str],
+        committer: "_Committer",
+    ) -> None:
         group: list[Settled] = []
         for row in rows:
             if row["campaign"] in paused:
                 with self.engine.begin() as conn:
                     messages.release(conn, [row["id"]], self.owner)
-                report["released"] += 1
+                committer.report["released"] += 1
                 continue
             recipient = recipients[row["customer_id"]]
-            d = decide(row["channel"], row["kind"], row["expires_at"], recipient, self.policy, now)
+            d = decide(row["channel"], row["kind"], row["expires_at"], recipient, policy, now)
             if d.action == "drop":
                 group.append(Settled(row, {"status": "dropped", "reason": d.reason}))
             elif d.action == "hold":
@@ -148,10 +176,10 @@ class Worker:
                 group.append(self._settled(row, provider.name, outcome, now))
                 if outcome.status == "sent" and row["kind"] == "marketing":
                     recipient.marketing_sends.append((row["channel"], now))
-            if len(group) >= self.settings.commit_every or group[-1].error:
-                report += self._commit(group, now, paused)
+            if len(group) >= committer.size or group[-1].error:
+                committer.submit(group, at_once=group[-1].error)
                 group = []
-        return report + self._commit(group, now, paused)
+        committer.submit(group, at_once=True)
 
     def _settled(self, row: Mapping, provider: str, outcome: Outcome, now: datetime) -> Settled:
         attempts = row["attempts"] + 1
@@ -201,11 +229,16 @@ class Worker:
         *,
         until_idle: bool = False,
         poll_seconds: float = 1.0,
+        due: Callable[[datetime], object] | None = None,
     ) -> Counter[str]:
-        """Send until stopped (or, with ``until_idle``, until nothing is due or leased)."""
+        """Send until stopped (or, with ``until_idle``, until nothing is due or leased).
+        ``due`` runs first on every round: the scheduled campaigns' launch, so what it queues
+        is sent in the same loop."""
         total: Counter[str] = Counter()
         try:
             while True:
+                if due is not None:
+                    due(clock())
                 done = self.run_once(clock())
                 total.update(done)
                 if done:
@@ -218,6 +251,41 @@ class Worker:
         finally:
             for provider in self.providers.values():
                 provider.close()
+
+
+class _Committer:
+    """A lane's outcomes committed in the background while the lane sends on, one group in
+    flight at a time: the commit's round trips and the WAL flush overlap the next sends instead
+    of adding to them. Groups are half of ``commit_every``, so what a kill -9 leaves unsaved (the
+    group in flight and the one being filled) stays within ``commit_every``; with 1, every
+    commit is made at once. A group ending in a send error is committed ``at_once``, after the
+    one in flight, so a campaign's error run and its pause are counted before the next send."""
+
+    def __init__(self, commit: Callable[[list[Settled]], Counter[str]], s: SendingSettings):
+        self.commit = commit
+        self.background = s.commit_every >= 2
+        self.size = s.commit_every // 2 if self.background else 1
+        self.report: Counter[str] = Counter()
+        self._pool = ThreadPoolExecutor(1) if self.background else None
+        self._pending: Future[Counter[str]] | None = None
+
+    def submit(self, group: list[Settled], *, at_once: bool) -> None:
+        """Commit ``group`` (after the one in flight); ``at_once`` waits for it."""
+        if self._pending is not None:
+            self.report += self._pending.result()
+            self._pending = None
+        if self._pool is None or at_once:
+            self.report += self.commit(group)
+        else:
+            self._pending = self._pool.submit(self.commit, group)
+
+    def close(self) -> None:
+        """Wait for the group in flight (its outcome is still counted) and stop the thread."""
+        if self._pending is not None:
+            self.report += self._pending.result()
+            self._pending = None
+        if self._pool is not None:
+            self._pool.shutdown()
 
 
 def _count_error(conn: Connection, campaign: str, now: datetime, pause_after: int) -> bool:

@@ -1,41 +1,21 @@
-"""``omnicrm campaigns worker`` and ``omnicrm campaigns resume``: registered on the campaigns
-command group by ``register(app)``."""
+"""``omnicrm campaigns worker``: registered on the campaigns command group by
+``register(app)``."""
 
-from datetime import time, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 
-from omnicrm.campaigns.gate import Policy
+from omnicrm.campaigns import providers, sending_policy
+from omnicrm.campaigns.trigger_command import SnapshotPath, opener
 from omnicrm.campaigns.worker import SendingSettings, Worker
 from omnicrm.core.settings import get_settings
 from omnicrm.store.commandline import DbUrl, migrated_engine
 
 SENDING_DEFAULTS = SendingSettings()
-
-
-def policy_from_settings() -> Policy:
-    s = get_settings()
-    return Policy(
-        global_control_bp=s.global_control_bp,
-        quiet_from=time(s.quiet_from_hour),
-        quiet_until=time(s.quiet_until_hour),
-    )
-
-
-def providers_from_settings(smtp_host: str | None, smtp_port: int | None) -> dict:
-    """E-mail over SMTP always; sms, push and messenger when a webhook provider is configured."""
-    from omnicrm.campaigns.channels.smtp import SmtpProvider
-    from omnicrm.campaigns.channels.webhook import WebhookProvider
-
-    s = get_settings()
-    providers: dict = {
-        "email": SmtpProvider(smtp_host or s.smtp_host, smtp_port or s.smtp_port, s.smtp_sender)
-    }
-    if s.webhook_url:
-        webhook = WebhookProvider(s.webhook_url, s.webhook_token)
-        providers.update(sms=webhook, push=webhook, messenger=webhook)
-    return providers
 
 
 def worker(
@@ -59,8 +39,14 @@ def worker(
     senders: Annotated[
         int, typer.Option(min=1, help="Sending threads, each with its own connection.")
     ] = SENDING_DEFAULTS.senders,
+    launch_due: Annotated[
+        bool, typer.Option(help="Launch scheduled campaigns when their start comes.")
+    ] = True,
+    snapshot: SnapshotPath = None,
 ) -> None:
-    """Send the outbox: claim due messages, pass each through the policy gate, send, record."""
+    """Send the outbox: claim due messages, pass each through the policy gate (the caps and
+    quiet hours of ``campaigns policy``, read for every batch), send, record; and launch each
+    scheduled campaign when its start comes."""
     settings = SendingSettings(
         batch=batch,
         lease=timedelta(seconds=lease_seconds),
@@ -70,23 +56,24 @@ def worker(
     )
     engine = migrated_engine(db)
     sender = Worker(
-        engine, providers_from_settings(smtp_host, smtp_port), policy_from_settings(), settings
+        engine, providers.from_settings(smtp_host, smtp_port), sending_policy.policy, settings
     )
-    report = sender.run(until_idle=until_idle, poll_seconds=poll_seconds)
+    due = _launcher(engine, snapshot) if launch_due else None
+    report = sender.run(until_idle=until_idle, poll_seconds=poll_seconds, due=due)
     typer.echo(", ".join(f"{n} {status}" for status, n in sorted(report.items())) or "nothing due")
 
 
-def resume(campaign: str, db: DbUrl = None) -> None:
-    """Resume a campaign that paused itself after consecutive send errors."""
-    from omnicrm.campaigns.messages import resume as resume_campaign
+def _launcher(engine: Engine, path: Path | None) -> Callable[[datetime], int]:
+    """The scheduled launch in the worker's loop: a cheap look for due campaigns on every
+    round; the snapshot is opened (and closed again) only when one is due."""
+    from omnicrm.campaigns import campaign, snapshots
 
-    with migrated_engine(db).begin() as conn:
-        if not resume_campaign(conn, campaign):
-            typer.echo(f"campaign {campaign!r} is not paused", err=True)
-            raise typer.Exit(1)
-    typer.echo(f"resumed {campaign}")
+    def launch(now: datetime) -> int:
+        with snapshots.on_demand(engine, opener(engine, path)) as cursor:
+            return len(campaign.launch_due(engine, cursor, now))
+
+    return launch
 
 
 def register(app: typer.Typer) -> None:
     app.command("worker")(worker)
-    app.command("resume")(resume)

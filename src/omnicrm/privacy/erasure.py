@@ -93,9 +93,8 @@ def _suppress(
 
 def _forget_identifiers(session: Session, held: Holdings, pairs: set[tuple[str, str]]) -> None:
     ri, q = T["record_identifiers"], T["quarantined_identifiers"]
-    session.execute(
-        delete(T["identifiers"]).where(T["identifiers"].c.customer_id.in_(held.profile_ids))
-    )
+    for profiled in ("identifiers", "customer_predictions"):  # a model's view of them goes too
+        session.execute(delete(T[profiled]).where(T[profiled].c.customer_id.in_(held.profile_ids)))
     keys = [(r["record_type"], r["record_id"]) for r in held.tables["record_identifiers"]]
     for chunk in _chunks(keys):
         session.execute(delete(ri).where(tuple_(ri.c.record_type, ri.c.record_id).in_(chunk)))

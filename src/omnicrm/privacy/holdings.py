@@ -80,6 +80,7 @@ GRAPH: tuple[tuple[str, Condition], ...] = (
     ("events", _profiles("customer_id")),
     ("record_identifiers", _record_identifiers),
     ("loyalty_registry", _profiles("customer_id")),
+    ("customer_predictions", _profiles("customer_id")),
     ("loyalty_accounts", _profiles("customer_id")),
     ("loyalty_operations", _of("account_id", "loyalty_accounts")),
     ("loyalty_lots", _of("account_id", "loyalty_accounts")),

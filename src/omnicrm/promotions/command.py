@@ -152,3 +152,45 @@ def simulate(
             session.connection(), rules, parse_aware(start), parse_aware(end)
         )
     typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+
+
+@app.command("romi")
+def romi(
+    code: str,
+    since: Annotated[str | None, typer.Option(help="ISO time with offset.")] = None,
+    until: Annotated[str | None, typer.Option(help="ISO time with offset.")] = None,
+    db: DbUrl = None,
+    snapshot: Annotated[
+        Path | None, typer.Option(help="The analytics DuckDB file (default: next to the database).")
+    ] = None,
+) -> None:
+    """Revenue uplift against a control, the promotion's cost and ROMI, saying which
+    comparison was used (JSON)."""
+    from dataclasses import asdict
+
+    from omnicrm.analytics.snapshot import Snapshot, default_path
+    from omnicrm.campaigns import promotion_romi
+    from omnicrm.core.clock import parse_aware, utcnow
+    from omnicrm.core.errors import OmnicrmError
+    from omnicrm.store.db import read_session
+
+    engine = migrated_engine(db)
+    snap = Snapshot(snapshot or default_path(engine.url))
+    try:
+        snap.refresh(engine)
+        cursor = snap.cursor()
+        with read_session(engine) as session:
+            result = promotion_romi.romi(
+                session,
+                cursor,
+                code,
+                utcnow(),
+                parse_aware(since) if since else None,
+                parse_aware(until) if until else None,
+            )
+        cursor.close()
+    except (OmnicrmError, ValueError) as exc:  # no such promotion, a time without its zone
+        _fail(exc)
+    finally:
+        snap.close()
+    typer.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2, default=str))

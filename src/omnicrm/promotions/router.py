@@ -3,15 +3,18 @@ given in ``api.app``): the constructor (drafts, validation, versions, publish, p
 personal offers and audiences, simulation and the "why (not) applied" explanation. Routes only
 translate HTTP to a use case and back."""
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from sqlalchemy import select
 
+from omnicrm.analytics.router import SnapshotDep
 from omnicrm.api.deps import EngineDep, ReadSessionDep
 from omnicrm.api.responses import errors
-from omnicrm.core.bounds import Id, Offset
+from omnicrm.campaigns import promotion_romi
+from omnicrm.core.bounds import AwareInstant, Id, Offset
 from omnicrm.core.clock import utcnow
 from omnicrm.loyalty.schemas import CalculateRequest
 from omnicrm.promotions import coupons, explain, lifecycle, offers, repository
@@ -227,3 +230,27 @@ def simulate(engine: EngineDep, code: str, body: SimulateIn) -> dict:
             assume_presented=body.assume_presented,
         )
     return {"promotion": rules.code} | result.as_dict()
+
+
+@router.get("/{code}/romi", responses=errors(404))
+def measure_romi(
+    snapshot: SnapshotDep,
+    engine: EngineDep,
+    session: ReadSessionDep,
+    now: NowDep,
+    code: str,
+    since: Annotated[
+        AwareInstant | None, Query(description="default: the first publication")
+    ] = None,
+    until: Annotated[AwareInstant | None, Query(description="default: now")] = None,
+) -> dict:
+    """Revenue uplift of the customers the promotion reached against a control, its cost from
+    the ledger (discounts and points it gave), ROMI; ``comparison`` and ``basis`` say against
+    whom (a campaign's control groups, the offers' held-out control, or, plainly not
+    randomised, buyers who did not use it)."""
+    snapshot.refresh(engine)
+    db = snapshot.cursor()
+    try:
+        return asdict(promotion_romi.romi(session, db, code, now, since, until))
+    finally:
+        db.close()

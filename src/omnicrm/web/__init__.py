@@ -15,12 +15,15 @@ from omnicrm.web.pages import (
     analytics,
     audiences,
     auth,
+    campaign_operations,
     campaigns,
     customers,
     identity,
     loyalty,
+    predictions,
     privacy,
     promotions,
+    sending_policy,
     surveys,
     triggers,
 )
@@ -37,8 +40,11 @@ ROUTERS = (
     admin.router,
     privacy.router,
     surveys.router,
+    predictions.router,
     audiences.router,
+    sending_policy.router,  # before campaigns: its /campaigns/{code} would take /policy
     campaigns.router,
+    campaign_operations.router,
     triggers.router,
 )
 

@@ -5,6 +5,7 @@ by pattern."""
 import re
 from collections.abc import Callable
 
+from omnicrm.campaigns.promotion_romi import BASIS
 from omnicrm.web import promo_messages
 
 EN = {
@@ -21,6 +22,7 @@ EN = {
     "trigger:level_change": "level up or down",
     "trigger:win_back": "win-back",
     "trigger:post_purchase": "after a purchase",
+    **{f"romi_basis:{k}": v for k, v in BASIS.items()},
 }
 
 RU = {
@@ -139,10 +141,78 @@ RU = {
     "action:create_campaign": "создание кампании",
     "action:launch_campaign": "запуск кампании",
     "action:resume_campaign": "возобновление кампании",
+    "action:schedule_campaign": "планирование кампании",
+    "action:unschedule_campaign": "снятие кампании с расписания",
+    "action:pause_campaign": "приостановка кампании",
+    "action:save_sending_policy": "изменение лимитов и тихих часов",
+    "All channels, per day": "Все каналы, в день",
+    "All channels, per week": "Все каналы, в неделю",
+    "Per channel, per day": "Один канал, в день",
+    "Per channel, per week": "Один канал, в неделю",
+    "Quiet hours from (hour)": "Тихие часы с (час)",
+    "Quiet hours until (hour)": "Тихие часы до (час)",
+    "Caps and quiet hours": "Лимиты и тихие часы",
+    "Marketing messages one customer may get, in their own time zone; transactional messages "
+    "are not capped. The sending worker applies a change from its next batch.": (
+        "Сколько маркетинговых сообщений может получить один клиент, по его местному времени; "
+        "транзакционные не ограничиваются. Рассылка применяет изменение со следующей пачки."
+    ),
+    "Sending policy saved": "Лимиты и тихие часы сохранены",
+    "Campaign scheduled": "Кампания запланирована",
+    "Schedule the launch": "Запланировать запуск",
+    "The campaign launches itself at this time: its audience is frozen then and its messages "
+    "queued.": (
+        "Кампания запустится сама в это время: тогда же зафиксируется аудитория и сообщения "
+        "встанут в очередь."
+    ),
+    "Schedule": "Запланировать",
+    "Remove the schedule": "Снять с расписания",
+    "Schedule removed: the campaign is a draft": "Расписание снято: кампания снова черновик",
+    "The campaign is not scheduled": "Кампания не запланирована",
+    "The campaign is launched: its start is fixed": "Кампания запущена: её старт уже не изменить",
+    "Starts": "Старт",
+    "Date": "Дата",
+    "Time": "Время",
+    "Time zone": "Часовой пояс",
+    "Enter a time": "Введите время",
+    "Pause sending": "Приостановить отправку",
+    "Sending paused": "Отправка приостановлена",
+    "The campaign is already paused": "Кампания уже приостановлена",
+    "Send a test": "Тестовая отправка",
+    "Every variant rendered for a real customer and sent now to your address, marked [TEST]; "
+    "it is not counted in the results or the caps.": (
+        "Каждый вариант для реального клиента отправляется сейчас на ваш адрес с пометкой "
+        "[TEST]; в результаты и лимиты не засчитывается."
+    ),
+    "Send to": "Куда отправить",
+    "Send test": "Отправить тест",
+    "Test sent to {to}": "Тест отправлен на {to}",
+    "The test was not sent: {detail}": "Тест не отправлен: {detail}",
+    "No provider is configured for this channel": "Для этого канала не настроен провайдер",
+    "Measure ROMI": "Рассчитать ROMI",
+    "Compared": "Сравнение",
+    "Cost = the discounts the promotion gave the treated ({discounts}) + its points ({points}) "
+    "at {value} each; ROMI = (incremental revenue × margin − cost) / cost.": (
+        "Затраты = скидки акции получателям ({discounts}) + её баллы ({points}) по {value}; "
+        "ROMI = (дополнительная выручка × маржа − затраты) / затраты."
+    ),
+    "romi_basis:campaign_control": "кампании, отправившие акцию, против их контрольных групп",
+    "romi_basis:offer_holdout": (
+        "клиенты с персональным предложением против отложенной контрольной группы"
+    ),
+    "romi_basis:users_vs_buyers": (
+        "воспользовавшиеся акцией против купивших без неё за тот же период: выборка не "
+        "случайная (кто пользуется акцией, отличается от тех, кто нет), это не её эффект"
+    ),
     "action:enable_trigger": "включение триггера",
     "action:disable_trigger": "выключение триггера",
 }
 
+LIMIT_NAMES_RU = {
+    "channel_week": "лимит канала в неделю",
+    "day": "лимит всех каналов в день",
+    "week": "лимит всех каналов в неделю",
+}
 Pattern = tuple[str, Callable[[re.Match], str]]
 PATTERNS_RU: tuple[Pattern, ...] = (
     (
@@ -159,13 +229,25 @@ PATTERNS_RU: tuple[Pattern, ...] = (
         r"not significant: the conversion uplift's 95% interval includes zero",
         lambda m: "незначимо: 95% интервал прироста конверсии включает ноль",
     ),
+    (
+        r"not significant: users against non-users is not a randomised comparison",
+        lambda m: "незначимо: сравнение воспользовавшихся с остальными не рандомизировано",
+    ),
+    (r"at the till: one of (.*)", lambda m: f"На кассе: одно из {m[1]}"),
     (r"one of (.*)", lambda m: f"Одно из: {m[1]}"),
+    (r"must be in the future", lambda m: "Должно быть в будущем"),
+    (r"must be before the campaign expires", lambda m: "Должно быть раньше окончания кампании"),
+    (r"unknown time zone (.*)", lambda m: f"Неизвестный часовой пояс {m[1]}"),
+    (r"a number of messages, 0\.\.(\d+)", lambda m: f"Число сообщений от 0 до {m[1]}"),
+    (r"an hour, 0\.\.23", lambda m: "Час от 0 до 23"),
+    (r"may not exceed (\w+)", lambda m: f"Не больше, чем {LIMIT_NAMES_RU.get(m[1], m[1])}"),
+    (r"not an e-mail address: (.*)", lambda m: f"Это не адрес e-mail: {m[1]}"),
+    (r"not a phone number.*: (.*)", lambda m: f"Это не номер телефона: {m[1]}"),
     (r"basis points, 0\.\.10000", lambda m: "От 0 до 100 %"),
     (r"1\.\.365 days", lambda m: "От 1 до 365 дней"),
     (r"at least one variant", lambda m: "Нужен хотя бы один вариант"),
     (r"variant names must be unique", lambda m: "Имена вариантов не должны повторяться"),
     (r"an e-mail needs a subject", lambda m: "У письма должна быть тема"),
-    (r"at the till: one of (.*)", lambda m: f"На кассе: одно из {m[1]}"),
 )
 
 

@@ -23,6 +23,7 @@ MENU = (
     Entry("/promotions", "Promotions", P.PROMOTIONS),
     Entry("/analytics", "Analytics", P.ANALYTICS),
     Entry("/surveys", "Surveys", P.SURVEYS),
+    Entry("/predictions", "Predictions", P.ANALYTICS),
     Entry("/audiences", "Audiences", P.CAMPAIGNS),
     Entry("/campaigns", "Campaigns", P.CAMPAIGNS),
     Entry("/triggers", "Triggers", P.CAMPAIGNS),

@@ -4,6 +4,7 @@ A module of its own (not ``conftest``) so that test files can import it by a uni
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -17,3 +18,6 @@ class Demo:
     member_phone: str
     member_id: int
     review_id: int
+    inbox: Any
+    """The in-process SMTP server's record (``campaigns.sending_fakes.Inbox``): what a test send
+    from the workstation delivered."""

@@ -2,7 +2,8 @@
 
 The store: ~300 synthetic customers generated, imported and resolved as in ``omnicrm demo``, the
 example loyalty program with one member who bought something at a till (through the API, with a
-till's key), one suggested merge waiting in the review queue, and the demo users."""
+till's key), one suggested merge waiting in the review queue, and the demo users. E-mail from
+the workstation (a campaign's test send) goes to an in-process SMTP server (``Demo.inbox``)."""
 
 import shutil
 import socket
@@ -18,8 +19,10 @@ import uvicorn
 from browser_demo import SCREENSHOTS, Demo
 from sqlalchemy import Engine, func, select
 
+from campaigns.sending_fakes import start_smtp
 from omnicrm.access.keys import create_key
 from omnicrm.api.app import create_app
+from omnicrm.campaigns.channels.smtp import SmtpProvider
 from omnicrm.identity.resolve import resolve_all
 from omnicrm.ingest.bulk import import_directory
 from omnicrm.loyalty.programs import EXAMPLES, read_program_file
@@ -109,9 +112,12 @@ def demo(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     ensure_demo_users(engine)
     review_id = _suggest_a_merge(engine)
     port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning")
-    )
+    app = create_app(engine)
+    smtp, inbox = start_smtp()
+    app.state.providers = lambda: {
+        "email": SmtpProvider(smtp.hostname, smtp.port, "crm@shop.example")
+    }
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -119,9 +125,10 @@ def demo(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     base_url = f"http://127.0.0.1:{port}"
     phone, member = _busiest_phone(engine)
     _buy_at_a_till(base_url, engine, phone)
-    yield Demo(base_url, engine, phone, member, review_id)
+    yield Demo(base_url, engine, phone, member, review_id, inbox)
     server.should_exit = True
     thread.join(10)
+    smtp.stop()
     engine.dispose()
 
 

@@ -18,6 +18,7 @@ from omnicrm.store.schema.orders import (
     Return,
     ReturnLine,
 )
+from omnicrm.store.schema.predictions import PredictionModel  # noqa: F401 (registers its tables)
 from omnicrm.store.schema.privacy import Erasure, Suppression
 from omnicrm.store.schema.promotions import Promotion  # noqa: F401 (registers its tables)
 from omnicrm.store.schema.reference import Brand, Category, Product, Store

@@ -8,7 +8,7 @@ worker's rows are claimed again when the lease runs out.
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from omnicrm.store.schema.base import Base, BigId, UtcDateTime
@@ -57,3 +57,20 @@ class CampaignSending(Base):
     consecutive_errors: Mapped[int] = mapped_column(Integer, default=0)
     paused_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     paused_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class CampaignPolicy(Base):
+    """The operator's frequency caps and quiet hours (one row, ``id`` 1; none: the defaults of
+    ``gate.Caps`` and ``OMNICRM_QUIET_*``). The worker reads it for every batch it claims."""
+
+    __tablename__ = "campaign_policy"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    channel_day: Mapped[int] = mapped_column(Integer)
+    channel_week: Mapped[int] = mapped_column(Integer)
+    day: Mapped[int] = mapped_column(Integer)
+    week: Mapped[int] = mapped_column(Integer)
+    quiet_from_hour: Mapped[int] = mapped_column(Integer)
+    quiet_until_hour: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_by: Mapped[str] = mapped_column(String(100))

@@ -21,6 +21,8 @@ class CampaignTrigger(Base):
     subject: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str | None] = mapped_column(Text)
+    audience: Mapped[dict | None] = mapped_column(JSON)
+    """An audience rule each customer must meet at the occurrence (none: everyone)."""
     expire_hours: Mapped[int] = mapped_column(Integer)
     """How long a message stays worth sending (at the till: how long it waits to be shown)."""
     enabled: Mapped[bool] = mapped_column(Boolean)

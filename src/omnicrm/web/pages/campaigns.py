@@ -18,6 +18,7 @@ from omnicrm.campaigns import audiences, campaign, measure, messages
 from omnicrm.core.errors import Conflict, InvalidRecord, NotFound
 from omnicrm.core.settings import get_settings
 from omnicrm.store.db import unit_of_work
+from omnicrm.store.schema import Store
 from omnicrm.store.schema.campaigns import Audience, Campaign
 from omnicrm.web import audit
 from omnicrm.web.campaign_messages import verdict
@@ -178,7 +179,6 @@ def campaign_page(
     code: str,
     customer: str | None = None,
 ) -> Response:
-    found = campaign.get(session, code)
     errors, preview = FormErrors(), None
     if customer:
         try:
@@ -189,19 +189,39 @@ def campaign_page(
             errors.add("customer", "No such customer")
         except InvalidRecord as exc:
             errors.add("customer", exc.errors[0].message)
+    return show_campaign(
+        request, viewer, session, code, errors, customer=customer or "", preview=preview
+    )
+
+
+def show_campaign(
+    request: Request,
+    viewer: Viewer,
+    session: Session,
+    code: str,
+    errors: FormErrors,
+    **context: object,
+) -> Response:
+    """The campaign's page; ``context`` carries what a form posted (shown again with its
+    errors, status 400) or the preview."""
+    found = campaign.get(session, code)
+    zones = sorted({z for (z,) in session.execute(select(Store.timezone).distinct()) if z})
+    default_zone = get_settings().customer_timezone
     return render(
         request,
         "campaign.html",
         viewer,
+        status=400 if errors else 200,
         campaign=found,
         audience=session.get(Audience, found.audience_id),
         variants=campaign.variants_of(session, found),
         outbox=_outbox(session).get(code, {}),
         paused=_paused(session).get(code),
-        customer=customer or "",
-        preview=preview,
         errors=errors,
+        zones=sorted({*zones, default_zone}),
+        entered={"zone": default_zone, **context.pop("entered", {})},  # type: ignore[dict-item]
         can_edit=viewer.can(Permission.CAMPAIGNS_EDIT),
+        **{"customer": "", "preview": None, **context},
     )
 
 

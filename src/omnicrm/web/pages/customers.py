@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 from omnicrm.api.deps import EngineDep, ReadSessionDep
 from omnicrm.core.clock import utcnow
 from omnicrm.customers import queries
+from omnicrm.predict import models
 from omnicrm.store.db import unit_of_work
 from omnicrm.web import audit
 from omnicrm.web.errors import PAGE_TAG
@@ -101,4 +102,5 @@ def customer_360(
         can_unmerge=viewer.can(Permission.IDENTITY),
         can_audit=viewer.can(Permission.AUDIT),
         can_privacy=viewer.can(Permission.PRIVACY),
+        predictions=models.for_customer(session.connection(), customer_id),
     )

@@ -5,6 +5,7 @@ the promotions package's use cases, the same ones the API calls."""
 
 import csv
 import io
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
@@ -14,7 +15,9 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from omnicrm.analytics.router import SnapshotDep
 from omnicrm.api.deps import EngineDep, ReadSessionDep
+from omnicrm.campaigns import promotion_romi
 from omnicrm.core.clock import utcnow
 from omnicrm.core.errors import Conflict, FieldError, InvalidRecord
 from omnicrm.promotions import coupons, lifecycle, model, repository
@@ -29,6 +32,7 @@ from omnicrm.store.schema.promotions import (
     PromotionVersion,
 )
 from omnicrm.web import audit, promo_form, sessions
+from omnicrm.web.campaign_messages import verdict
 from omnicrm.web.config import get_web_settings
 from omnicrm.web.errors import PAGE_TAG
 from omnicrm.web.insights import charts
@@ -151,12 +155,13 @@ def _form_page(
     session: Session | None = None,
     coupon_errors: FormErrors | None = None,
     coupon_entered: dict | None = None,
+    romi: promotion_romi.PromotionRomi | None = None,
 ) -> Response:
-    extra: dict = {}
+    extra: dict = {"romi": romi}
     if promotion is not None and session is not None:
         latest = repository.latest_version(session, promotion.id)
         rules = _in_force(session, promotion)
-        extra = {
+        extra |= {
             "versions": lifecycle.list_versions(session, promotion.code),
             "changed": latest is None or latest.checksum != repository.checksum(promotion.draft),
             "batches": coupons.list_batches(session, promotion.code),
@@ -279,11 +284,31 @@ def create(
 
 @router.get("/{code}")
 def promotion(
-    request: Request, viewer: PromoViewer, session: ReadSessionDep, code: str
+    request: Request,
+    viewer: PromoViewer,
+    session: ReadSessionDep,
+    snapshot: SnapshotDep,
+    engine: EngineDep,
+    code: str,
+    romi: bool = False,
 ) -> Response:
+    """The promotion's form and results; ``romi``: its ROMI measured too (a snapshot refresh,
+    so only when asked for)."""
     shown = repository.get_promotion(session, code)
     draft = promo_form.from_rules(shown.draft, get_web_settings().zone, lang_of(request))
-    return _form_page(request, viewer, draft, FormErrors(), promotion=shown, session=session)
+    measured = None
+    if romi:
+        snapshot.refresh(engine)
+        db = snapshot.cursor()
+        try:
+            measured = promotion_romi.romi(session, db, code, _now(request))
+        finally:
+            db.close()
+        said = verdict(lang_of(request), measured.result.verdict)
+        measured = replace(measured, result=replace(measured.result, verdict=said))
+    return _form_page(
+        request, viewer, draft, FormErrors(), promotion=shown, session=session, romi=measured
+    )
 
 
 @router.post("/{code}")
