@@ -399,30 +399,31 @@ def explain(
     if unknown:
         raise ValueError(f"no sentence for features {sorted(unknown)}")
     up = np.argsort(-contributions, axis=1, kind="stable")[:, : TOP * 2]
-    down = np.argsort(contributions, axis=1, kind="stable")[:, : TOP * 2]
+    down = np.argsort(contributions, axis=1, kind="stable")[:, :TOP]
+    weight = np.take_along_axis(contributions, up, axis=1).tolist()
+    keys = {n: (n, *REQUIRES.get(n, ()), *ALSO_READS.get(n, ())) for n in (*names, FALLBACK)}
+    values = {k: columns[k].tolist() for n in keys for k in keys[n]}  # Python floats, once
     ru_all: list[list[str]] = []
     en_all: list[list[str]] = []
-    for row in range(len(contributions)):
-        pushes_up = contributions[row, up[row, 0]] > 0
+    for row, (ranked_up, ranked_down, w) in enumerate(
+        zip(up.tolist(), down.tolist(), weight, strict=True)
+    ):
+        pushes_up = w[0] > 0
         ru: list[str] = []
         en: list[str] = []
-        for j in up[row] if pushes_up else down[row]:
-            if len(ru) == (TOP if pushes_up else 1) or (pushes_up and contributions[row, j] <= 0):
+        for rank, j in enumerate(ranked_up if pushes_up else ranked_down):
+            if len(ru) == (TOP if pushes_up else 1) or (pushes_up and w[rank] <= 0):
                 break
-            said = _say(names[j], columns, row)
+            feature = names[j]
+            said = sentence(feature, {k: values[k][row] for k in keys[feature]})
             if said and said[1] not in en:
                 ru.append(said[0])
                 en.append(said[1])
         if not ru:
-            said = _say(FALLBACK, columns, row)
+            said = sentence(FALLBACK, {FALLBACK: values[FALLBACK][row]})
             assert said is not None
             ru.append(said[0])
             en.append(said[1])
         ru_all.append(ru)
         en_all.append(en)
     return ru_all, en_all
-
-
-def _say(feature: str, columns: Mapping[str, np.ndarray], row: int) -> Sentence | None:
-    keys = (feature, *REQUIRES.get(feature, ()), *ALSO_READS.get(feature, ()))
-    return sentence(feature, {k: float(columns[k][row]) for k in keys})
