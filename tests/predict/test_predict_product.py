@@ -41,6 +41,19 @@ def test_every_model_is_versioned_with_its_holdout_metrics(trained, chain: Chain
     assert churn["baseline_name"] == "1 - BG/NBD P(alive)"
     assert churn["model"]["roc_auc"] > churn["baseline"]["roc_auc"]
     assert by_kind["recommend"]["metrics"]["chosen"] in ("cooccurrence", "als")
+    client, _ = trained
+    segments = client.get("/api/v1/predict/models/clv").json()["charts"]["segments"]
+    with chain.engine.connect() as conn:
+        total = conn.scalar(
+            select(func.sum(CustomerPrediction.amount_minor)).where(
+                CustomerPrediction.model_id == by_kind["clv"]["id"]
+            )
+        )
+    assert sum(s["clv_minor"] for s in segments) == total  # every scored customer in one segment
+    parts = client.get("/api/v1/predict/subsegments/Champions").json()
+    assert len(parts) >= 3
+    assert all(p["name_ru"] and p["name_en"] for p in parts)
+    assert client.get("/api/v1/predict/subsegments/Nobody").status_code == 422
     assert 3 <= by_kind["clusters"]["metrics"]["k"] <= 10
 
 

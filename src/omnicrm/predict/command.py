@@ -85,6 +85,23 @@ def show(customer_id: int, db: DbUrl = None) -> None:
     typer.echo(json.dumps(found, ensure_ascii=False, default=str, indent=2))
 
 
+@app.command("subsegments")
+def subsegments(
+    segment: Annotated[str, typer.Argument(help="An RFM segment, e.g. at_risk.")],
+    db: DbUrl = None,
+) -> None:
+    """Cluster one RFM segment's customers into named sub-segments."""
+    from omnicrm.predict import training
+
+    engine, snapshot = _open(db)
+    try:
+        snapshot.refresh(engine)
+        for s in training.subsegments(snapshot, segment):
+            typer.echo(f"{s['customers']:>8}  {s['name_en']}: {s['text_en']}")
+    finally:
+        snapshot.close()
+
+
 @app.command("buyers")
 def buyers(
     audience: Annotated[str, typer.Argument(help="Code of the audience to save.")],

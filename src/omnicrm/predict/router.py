@@ -78,6 +78,12 @@ def customer_scores(engine: EngineDep, customer_id: Id) -> dict:
     return found
 
 
+@router.get("/subsegments/{segment}", responses=errors(409))
+def rfm_subsegments(snapshot: SnapshotDep, segment: str) -> list[dict]:
+    """The sub-segments of one RFM segment, clustered on request, each named and described."""
+    return training.subsegments(snapshot, segment)
+
+
 @router.post("/buyers", status_code=201, responses=errors(404, 409))
 def buyers_audience(engine: EngineDep, snapshot: SnapshotDep, now: NowDep, body: BuyersIn) -> dict:
     """Save an audience of the customers most likely to buy the SKU, brand or category."""

@@ -24,7 +24,7 @@ from omnicrm.analytics.snapshot import Snapshot
 from omnicrm.campaigns import audiences
 from omnicrm.core.errors import Conflict, FieldError, InvalidRecord, NotFound
 from omnicrm.predict import buyers, churn, clusters, interactions, models, recommend, tracking
-from omnicrm.predict.clv import customer_summary, fit_and_score, score_summary
+from omnicrm.predict.clv import clv_by_segment, customer_summary, fit_and_score, score_summary
 from omnicrm.store.db import unit_of_work
 
 CLV_HOLDOUT_DAYS = 91
@@ -66,6 +66,7 @@ def train_clv(db: duckdb.DuckDBPyConnection, engine: Engine, as_of: datetime) ->
             }
     fitted, scores = fit_and_score(db, day)
     metrics["log_likelihood"] = fitted.purchases.log_likelihood
+    charts["segments"] = clv_by_segment(db, scores, day).to_pylist()
     details = pa.array(
         [
             orjson.dumps({"expected_purchases": round(e, 3), "expected_spend_minor": s}).decode()
@@ -253,6 +254,23 @@ def train(
             with engine.begin() as conn:
                 done.append(models.save(conn, trained, now))
     return done
+
+
+def subsegments(snapshot: Snapshot, segment: str, as_of: datetime | None = None) -> list[dict]:
+    """The sub-segments of one RFM segment (its customers clustered alone), each named and
+    described, with its size; computed on request, not stored."""
+    cut = as_of or snapshot.data_end()
+    if cut is None:
+        raise Conflict("the snapshot holds no data yet: import and refresh first")
+    try:
+        model, table = clusters.fit_subsegments(snapshot.cursor(), cut, segment)
+    except ValueError as e:
+        raise InvalidRecord([FieldError("segment", str(e))]) from e
+    sizes = np.bincount(table["cluster"].to_numpy(), minlength=model.k)
+    return [
+        {"cluster": i, "customers": int(sizes[i]), **asdict(d)}
+        for i, d in enumerate(model.descriptions)
+    ]
 
 
 def buyers_audience(

@@ -3,6 +3,9 @@ id itself, but for the labels of stored codes)."""
 
 RU = {
     "Predictions": "Прогнозы",
+    "Lifetime value by RFM segment": "Ценность клиентов по RFM-сегментам",
+    "Segment": "Сегмент",
+    "CLV per customer": "CLV на клиента",
     "Models and their holdout metrics": "Модели и их метрики на отложенной выборке",
     "Not scored yet: omnicrm predict train": "Прогнозов пока нет: omnicrm predict train",
     "Not trained yet. Train with: omnicrm predict train": (
