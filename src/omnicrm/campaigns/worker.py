@@ -1,10 +1,11 @@
 """The sending worker: claim a batch of due messages, pass each through the gate, send what
-passes, and write the outcomes on their rows in groups (one transaction, one statement per kind
-of write), each committed in the background while the next is sent (``_Committer``). A kill
-loses at most ``commit_every`` uncommitted outcomes per sending thread: those messages are sent
-again after the lease ends, under the same idempotency key (the e-mail's Message-ID),
-so a receiving side that deduplicates sees each once. A send error commits its group at once,
-so a campaign's run of consecutive errors (and its pause) is counted exactly as it happens."""
+passes, and write the outcomes on their rows in groups (one transaction, one statement per
+kind of write), on PostgreSQL committed in the background while the next group is sent
+(``_Committer``). A kill loses at most ``commit_every`` uncommitted outcomes per sending thread:
+those messages are sent again after the lease ends, under the same idempotency key (the
+e-mail's Message-ID), so a receiving side that deduplicates sees each once. A send error
+commits its group at once, so a campaign's run of consecutive errors (and its pause) is counted
+exactly as it happens."""
 
 import os
 import socket
@@ -50,8 +51,8 @@ class SendingSettings:
     senders: int = 1
     """Threads sending one claimed batch (each with its own provider connection)."""
     commit_every: int = 50
-    """Outcomes a kill -9 may leave unsaved per sending thread (groups of half of it are
-    committed, one in flight in the background while the next fills): up to this many messages
+    """Outcomes a kill -9 may leave unsaved per sending thread (on PostgreSQL groups of half of
+    it, one committed in the background while the next fills): up to this many messages
     may go again, each under its original Message-ID (the outbox key), so a receiving server
     that deduplicates by it sees each once; 1 repeats at most the message in flight but commits
     once per message, in the sending thread (half the speed on SQLite, less on PostgreSQL)."""
@@ -130,7 +131,11 @@ class Worker:
         """Settle rows in order, committing every ``commit_every`` outcomes and at every send
         error. A customer's rows all fall in one lane, so the caps count the sends of this
         batch too."""
-        committer = _Committer(lambda done: self._commit(done, now, paused), self.settings)
+        committer = _Committer(
+            lambda done: self._commit(done, now, paused),
+            self.settings,
+            background=self.engine.dialect.name == "postgresql",
+        )
         try:
             self._settle(rows, recipients, policy, now, paused, committer)
         finally:
@@ -256,15 +261,23 @@ class Worker:
 class _Committer:
     """A lane's outcomes committed in the background while the lane sends on, one group in
     flight at a time: the commit's round trips and the WAL flush overlap the next sends instead
-    of adding to them. Groups are half of ``commit_every``, so what a kill -9 leaves unsaved (the
+    of adding to them (PostgreSQL: a commit there waits on the network and the WAL flush; on
+    SQLite it is the process's own CPU, and a second thread only adds to it). Groups are half
+    of ``commit_every``, so what a kill -9 leaves unsaved (the
     group in flight and the one being filled) stays within ``commit_every``; with 1, every
     commit is made at once. A group ending in a send error is committed ``at_once``, after the
     one in flight, so a campaign's error run and its pause are counted before the next send."""
 
-    def __init__(self, commit: Callable[[list[Settled]], Counter[str]], s: SendingSettings):
+    def __init__(
+        self,
+        commit: Callable[[list[Settled]], Counter[str]],
+        s: SendingSettings,
+        *,
+        background: bool,
+    ) -> None:
         self.commit = commit
-        self.background = s.commit_every >= 2
-        self.size = s.commit_every // 2 if self.background else 1
+        self.background = background and s.commit_every >= 2
+        self.size = s.commit_every // 2 if self.background else s.commit_every
         self.report: Counter[str] = Counter()
         self._pool = ThreadPoolExecutor(1) if self.background else None
         self._pending: Future[Counter[str]] | None = None
