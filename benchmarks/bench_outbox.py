@@ -126,8 +126,18 @@ def child(url: str, port: int, batch: int, senders: int, commit_every: int) -> N
     started = time.perf_counter()
     report = worker.run(lambda: T0, until_idle=True, poll_seconds=0.05)
     elapsed = time.perf_counter() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": elapsed, "peak_rss_mb": peak_kb / 1024, "report": report}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime
+    print(
+        json.dumps(
+            {
+                "seconds": elapsed,
+                "cpu_seconds": cpu,
+                "peak_rss_mb": usage.ru_maxrss / 1024,
+                "report": report,
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -191,7 +201,8 @@ def main() -> None:
     )
     print(
         f"delivered {sent} messages ({len(inbox.ids)} distinct Message-IDs at the server) in "
-        f"{result['seconds']:.2f}s: {rate:.0f} messages/s, worker peak RSS "
+        f"{result['seconds']:.2f}s: {rate:.0f} messages/s, worker CPU "
+        f"{result['cpu_seconds'] / max(sent, 1) * 1000:.2f} ms a message, worker peak RSS "
         f"{result['peak_rss_mb']:.0f} MiB; load average "
         + " ".join(f"{x:.2f}" for x in os.getloadavg())
     )
