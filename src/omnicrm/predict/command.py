@@ -32,11 +32,21 @@ def train(
     every_hours: Annotated[
         float | None, typer.Option(help="Retrain on this schedule until stopped.")
     ] = None,
+    horizon_days: Annotated[int, typer.Option(help="CLV horizon.")] = 365,
+    discount: Annotated[float, typer.Option(help="CLV monthly discount rate.")] = 0.01,
+    margin: Annotated[float, typer.Option(help="CLV: the share of spend that is value.")] = 1.0,
+    clv_model: Annotated[str, typer.Option(help="bgnbd or paretonbd.")] = "bgnbd",
     db: DbUrl = None,
 ) -> None:
     """Refresh the snapshot, fit each model up to the cut-off and score every customer."""
     from omnicrm.core.clock import utcnow
     from omnicrm.predict import models, training
+    from omnicrm.predict.clv import Terms
+
+    try:
+        terms = Terms(horizon_days, discount, margin, clv_model)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from e
 
     kinds = kind or list(models.KINDS)
     unknown = sorted(set(kinds) - set(models.KINDS))
@@ -47,7 +57,7 @@ def train(
     try:
         while True:
             snapshot.refresh(engine)
-            for v in training.train(engine, snapshot, kinds, utcnow(), cut):
+            for v in training.train(engine, snapshot, kinds, utcnow(), cut, terms):
                 metrics = json.dumps(v.metrics, ensure_ascii=False, default=str)
                 typer.echo(f"{v.kind} v{v.version}: {v.customers_scored} scored; {metrics}")
             if every_hours is None:

@@ -14,6 +14,7 @@ from omnicrm.api.responses import errors
 from omnicrm.core.bounds import AwareInstant, Id
 from omnicrm.core.errors import NotFound
 from omnicrm.predict import models, training
+from omnicrm.predict.clv import Terms
 
 router = APIRouter(prefix="/predict", tags=["predictions"])
 Kind = Literal["clv", "churn", "recommend", "clusters"]
@@ -25,6 +26,10 @@ class TrainIn(BaseModel):
     as_of: AwareInstant | None = Field(
         None, description="training cut-off (default: the snapshot's last data)"
     )
+    clv_horizon_days: Annotated[int, Field(ge=1, le=3650)] = 365
+    clv_monthly_discount: Annotated[float, Field(ge=0, lt=1)] = 0.01
+    clv_margin: Annotated[float, Field(gt=0, le=1)] = 1.0
+    clv_model: Literal["bgnbd", "paretonbd"] = "bgnbd"
 
 
 class BuyersIn(BaseModel):
@@ -64,7 +69,8 @@ def show_model(engine: EngineDep, kind: Kind) -> dict:
 @router.post("/train", status_code=201, responses=errors(409))
 def train(engine: EngineDep, snapshot: SnapshotDep, now: NowDep, body: TrainIn) -> list[dict]:
     """Fit the models on the snapshot up to ``as_of`` and score every customer."""
-    done = training.train(engine, snapshot, body.kinds, now, body.as_of)
+    terms = Terms(body.clv_horizon_days, body.clv_monthly_discount, body.clv_margin, body.clv_model)
+    done = training.train(engine, snapshot, body.kinds, now, body.as_of, terms)
     return [_public(v, charts=False) for v in done]
 
 

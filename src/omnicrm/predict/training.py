@@ -13,6 +13,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
+from functools import partial
 
 import duckdb
 import numpy as np
@@ -24,7 +25,7 @@ from omnicrm.analytics.snapshot import Snapshot
 from omnicrm.campaigns import audiences
 from omnicrm.core.errors import Conflict, FieldError, InvalidRecord, NotFound
 from omnicrm.predict import buyers, churn, clusters, interactions, models, recommend, tracking
-from omnicrm.predict.clv import clv_by_segment, customer_summary, fit_and_score, score_summary
+from omnicrm.predict.clv import Terms, clv_by_segment, customer_summary, score_summary
 from omnicrm.store.db import unit_of_work
 
 CLV_HOLDOUT_DAYS = 91
@@ -37,8 +38,11 @@ def _first_purchase(db: duckdb.DuckDBPyConnection) -> datetime | None:
     return db.execute("SELECT min(placed_at) FROM purchases").fetchone()[0]
 
 
-def train_clv(db: duckdb.DuckDBPyConnection, engine: Engine, as_of: datetime) -> models.Trained:
-    """BG/NBD + Gamma-Gamma; metrics from a fit with the last 13 weeks held out."""
+def train_clv(
+    db: duckdb.DuckDBPyConnection, engine: Engine, as_of: datetime, terms: Terms = Terms()
+) -> models.Trained:
+    """BG/NBD (or Pareto/NBD) + Gamma-Gamma on ``terms``; metrics from a fit with the last 13
+    weeks held out."""
     day = as_of.date() - timedelta(days=1) if as_of.time() == datetime.min.time() else as_of.date()
     start = _first_purchase(db)
     if start is None:
@@ -48,7 +52,7 @@ def train_clv(db: duckdb.DuckDBPyConnection, engine: Engine, as_of: datetime) ->
     charts: dict = {}
     metrics: dict = {}
     if calibration_end > origin:
-        held, _ = score_summary(customer_summary(db, calibration_end), calibration_end)
+        held, _ = score_summary(customer_summary(db, calibration_end), calibration_end, terms)
         weeks = tracking.tracking(db, held.purchases, origin, calibration_end, day)
         charts["tracking"] = weeks.to_pydict()
         holdout = weeks.filter(weeks["holdout"])
@@ -64,7 +68,7 @@ def train_clv(db: duckdb.DuckDBPyConnection, engine: Engine, as_of: datetime) ->
                 "expected_repeat_purchases": round(expected, 1),
                 "error_pct": None if not actual else round(100 * (expected - actual) / actual, 2),
             }
-    fitted, scores = fit_and_score(db, day)
+    fitted, scores = score_summary(customer_summary(db, day), day, terms)
     metrics["log_likelihood"] = fitted.purchases.log_likelihood
     charts["segments"] = clv_by_segment(db, scores, day).to_pylist()
     details = pa.array(
@@ -234,9 +238,11 @@ def train(
     kinds: Sequence[str],
     now: datetime,
     as_of: datetime | None = None,
+    clv_terms: Terms = Terms(),
 ) -> list[models.Version]:
     """Fit, measure and score each kind in ``kinds`` on the snapshot up to ``as_of`` (default:
-    its last data); each kind's version is stored in its own transaction."""
+    its last data; CLV on ``clv_terms``); each kind's version is stored in its own
+    transaction."""
     unknown = sorted(set(kinds) - set(TRAINERS))
     if unknown:
         raise ValueError(f"unknown model kinds {unknown}; one of {', '.join(models.KINDS)}")
@@ -248,7 +254,8 @@ def train(
     for kind in models.KINDS:
         if kind in kinds:
             try:
-                trained = TRAINERS[kind](db, engine, cut)
+                fit = partial(train_clv, terms=clv_terms) if kind == "clv" else TRAINERS[kind]
+                trained = fit(db, engine, cut)
             except ValueError as e:  # the data cannot support the model (too little history, ...)
                 raise Conflict(f"{kind}: {e}") from e
             with engine.begin() as conn:
