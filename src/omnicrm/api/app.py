@@ -4,6 +4,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from omnicrm import __version__, web
+from omnicrm.access.key_cache import KeyCache
 from omnicrm.access.ratelimit import RateLimits
 from omnicrm.analytics.router import router as analytics_router
 from omnicrm.api import docs, errors
@@ -66,6 +67,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     )
     app.state.engine = engine or get_engine()
     app.state.rate_limits = RateLimits.from_settings(get_settings())
+    app.state.keys = KeyCache(app.state.engine, get_settings().api_key_cache_seconds)
     errors.install(app)
     docs.install(app)
     shared = error_responses(*AUTHENTICATED, *EVERY_REQUEST)
