@@ -20,42 +20,42 @@ MAX_KEYS = 10_000
 
 
 class KeyCache:
-    """Callers by secret hash, each trusted for ``ttl`` seconds after it was read."""
+    """Callers by database and secret hash, each trusted for ``ttl`` seconds after it was read."""
 
-    def __init__(
-        self, engine: Engine, ttl: float = 2.0, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.engine, self.ttl, self.clock = engine, ttl, clock
-        self._callers: dict[str, tuple[Caller, float]] = {}
+    def __init__(self, ttl: float = 2.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl, self.clock = ttl, clock
+        self._callers: dict[tuple[Engine, str], tuple[Caller, float]] = {}
         self._lock = threading.Lock()
 
-    def caller(self, secret: str | None) -> Caller:
-        """The caller ``secret`` belongs to; Unauthorized if missing, unknown or revoked."""
-        digest = hash_secret(require_secret(secret))
+    def caller(self, engine: Engine, secret: str | None) -> Caller:
+        """The caller ``secret`` belongs to in ``engine``'s database; Unauthorized if missing,
+        unknown or revoked."""
+        entry = (engine, hash_secret(require_secret(secret)))
         now = self.clock()
-        found = self._callers.get(digest)
+        found = self._callers.get(entry)
         if found is not None and now - found[1] < self.ttl:
             return found[0]
-        caller = self._read(digest)
+        caller = _read(*entry)
         with self._lock:
             if caller is None:
-                self._callers.pop(digest, None)
+                self._callers.pop(entry, None)
             else:
                 if len(self._callers) >= MAX_KEYS:
                     self._callers.clear()
-                self._callers[digest] = (caller, now)
+                self._callers[entry] = (caller, now)
         if caller is None:
             raise Unauthorized("unknown or revoked API key")
         return caller
 
-    def _read(self, digest: str) -> Caller | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(ApiKey.id, ApiKey.name, ApiKey.scopes).where(
-                    ApiKey.secret_hash == digest, ApiKey.revoked_at.is_(None)
-                )
-            ).first()
-            conn.commit()  # ends the read with COMMIT: psycopg keeps its prepared statements
-        if row is None:
-            return None
-        return Caller(key_id=row.id, name=row.name, scopes=frozenset(row.scopes.split()))
+
+def _read(engine: Engine, digest: str) -> Caller | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(ApiKey.id, ApiKey.name, ApiKey.scopes).where(
+                ApiKey.secret_hash == digest, ApiKey.revoked_at.is_(None)
+            )
+        ).first()
+        conn.commit()  # ends the read with COMMIT: psycopg keeps its prepared statements
+    if row is None:
+        return None
+    return Caller(key_id=row.id, name=row.name, scopes=frozenset(row.scopes.split()))

@@ -44,7 +44,7 @@ NowDep = Annotated[datetime, Depends(current_time)]
 async def get_caller(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> Caller:
     """The key's caller from the process's cache (a database read only when the key was not
     read in the last ``OMNICRM_API_KEY_CACHE_SECONDS``)."""
-    return request.app.state.keys.caller(x_api_key)
+    return request.app.state.keys.caller(request.app.state.engine, x_api_key)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -1,6 +1,6 @@
 """The till's receipts in the one order history: a confirmed receipt becomes an order of channel
 ``store``, and a return or cancel at the till updates it the way imported returns and status
-changes do. Both confirm paths (``hotpath`` and ``till``) and ``returns`` call this module on the
+changes do. The till's confirm and ``returns`` call this module on the
 connection of their own transaction, so the ledger and the order history never disagree, and an
 idempotent replay (answered before anything is written) writes nothing twice.
 
@@ -282,11 +282,6 @@ def prepare_sale(
 def write_sale(conn: Connection, sale: SaleWrite) -> None:
     for statement, params in sale.statements:
         conn.execute(statement, params)
-
-
-def record_sale(conn: Connection, request: ReceiptRequest, quote: Quote, **sale: Any) -> None:
-    """Prepare and write the order of a confirmed receipt (see ``prepare_sale``)."""
-    write_sale(conn, prepare_sale(conn, request, quote, **sale))
 
 
 def _order_of(conn: Connection, operation_id: int) -> Any:

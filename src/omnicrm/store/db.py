@@ -74,6 +74,20 @@ def read_session(engine: Engine) -> Iterator[Session]:
         conn.commit()
 
 
+@contextmanager
+def quick_read(engine: Engine) -> Iterator[Connection]:
+    """A connection for reads that need no common snapshot (each statement sees the latest
+    commits, e.g. a till quote, which a confirm re-reads under its lock): on PostgreSQL in
+    autocommit, so no BEGIN or COMMIT round trip; on SQLite a read transaction ended by COMMIT."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            yield conn
+        return
+    with engine.connect().execution_options(readonly=True) as conn:
+        yield conn
+        conn.commit()
+
+
 def release_cache(conn: Connection) -> None:
     """Free SQLite's page cache on this connection (up to ``cache_size``, 200 MB): a pass
     over a large table, such as a campaign launch, would otherwise keep it full for nothing.
