@@ -659,12 +659,16 @@ def main() -> None:
         f"tills' own CPU {per_receipt_ms(http['client_cpu'], http['receipts']):.2f} ms/receipt"
     )
     if floor is not None:
-        report(f"floor (driver alone, {floor_processes} processes)", floor, args.db)
-        trips = statistics.mean(t.round_trips() for t in traces)
+        report(f"floor (driver alone, processes={floor_processes})", floor, args.db)
         statements = statistics.mean(sum(s.sql is not None for s in t.steps) for t in traces)
+        trips = (
+            f", {statistics.mean(t.round_trips() for t in traces):.1f} round trips"
+            if args.db == "postgres"
+            else " (in-process: no round trips)"
+        )
         print(
-            f"  the same statements: {statements:.1f} per receipt, {trips:.1f} round trips "
-            f"(calculate + confirm); omnicrm / floor = {http['rate'] / floor['rate']:.2f}"
+            f"  the same statements: {statements:.1f} per receipt{trips} (calculate + confirm); "
+            f"omnicrm / floor = {http['rate'] / floor['rate']:.2f}"
         )
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (a shared machine)")
     if args.db == "postgres" and not args.no_pgbench:

@@ -29,7 +29,8 @@ class Step:
     params: Any = None
     many: bool = False
     autocommit: bool = False
-    pipelined: bool = False
+    group: int = 0
+    """Statements (and a commit) sent in one pipeline share a group; 0: on their own."""
 
 
 @dataclass
@@ -46,19 +47,21 @@ class Trace:
                     self.drawn.append(value)
 
     def round_trips(self) -> int:
-        """Statements and commits, a pipeline counting once (BEGIN is sent on its own)."""
-        trips, piped, begun = 0, False, False
+        """Network round trips on PostgreSQL: a pipeline is one; outside one, each statement
+        and commit, and the BEGIN psycopg sends before a transaction's first statement."""
+        trips, begun, current = 0, False, 0
         for step in self.steps:
-            if step.sql is None:
-                trips, piped, begun = trips + 1, False, False
+            if step.group and step.group == current:
+                begun = begun and step.sql is not None
                 continue
-            if not step.autocommit and not begun and not step.sql.startswith("BEGIN"):
-                trips, begun = trips + 1, True  # psycopg's implicit BEGIN
-            if step.pipelined:
-                trips += 0 if piped else 1
-                piped = True
-            else:
-                trips, piped = trips + 1, False
+            current = step.group
+            if step.sql is None:
+                trips, begun = trips + 1, False
+                continue
+            if not step.autocommit and not begun:
+                begun = True
+                trips += 0 if step.group or step.sql.startswith("BEGIN") else 1
+            trips += 1
         return trips
 
 
@@ -93,28 +96,41 @@ def move_sequences(engine: Engine) -> None:
 
 
 def capture(engine: Engine, run: Callable[[str], None], receipt_ids: list[str]) -> list[Trace]:
-    """The trace of ``run(receipt_id)`` (a calculate and a confirm) for each receipt id."""
+    """The trace of ``run(receipt_id)`` (a calculate and a confirm) for each receipt id: the
+    statements SQLAlchemy executes and those ``store.pipeline`` sends on the driver itself."""
+    from omnicrm.loyalty import till_store
+    from omnicrm.store import pipeline
+
     steps: list[Step] = []
     pg = engine.dialect.name == "postgresql"
+    groups = itertools.count(1)
+
+    def group_of(raw: Any) -> int:
+        return id(raw._pipeline) if pg and raw._pipeline is not None else 0
 
     def before(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
         raw = conn.connection.dbapi_connection
-        steps.append(
-            Step(
-                statement,
-                parameters,
-                executemany,
-                autocommit=bool(raw.autocommit) if pg else False,
-                pipelined=pg and raw.pgconn.pipeline_status != 0,
-            )
-        )
+        autocommit = bool(raw.autocommit) if pg else False
+        steps.append(Step(statement, parameters, executemany, autocommit, group_of(raw)))
 
     def commit(conn) -> None:  # type: ignore[no-untyped-def]
-        steps.append(Step(None))
+        steps.append(Step(None, group=group_of(conn.connection.dbapi_connection)))
+
+    fetch_all = till_store.fetch_all
+
+    def fetch_recorded(conn, queries):  # type: ignore[no-untyped-def]
+        if pg:
+            raw, group = conn.connection.dbapi_connection, -next(groups)
+            for query, params in queries:
+                compiled = pipeline._compile(conn, query)
+                sql, values = compiled.string, compiled.construct_params(params)
+                steps.append(Step(sql, values, False, bool(raw.autocommit), group))
+        return fetch_all(conn, queries)
 
     listeners = [("before_cursor_execute", before), ("commit", commit)]
     for name, fn in listeners:
         event.listen(engine, name, fn)
+    till_store.fetch_all = fetch_recorded
     traces = []
     try:
         for receipt_id in receipt_ids:
@@ -122,6 +138,7 @@ def capture(engine: Engine, run: Callable[[str], None], receipt_ids: list[str]) 
             run(receipt_id)
             traces.append(Trace(receipt_id, steps))
     finally:
+        till_store.fetch_all = fetch_all
         for name, fn in listeners:
             event.remove(engine, name, fn)
     return traces
@@ -175,26 +192,31 @@ class Substitute:
 def replay_pg(conn: Any, trace: Trace, receipt_id: str) -> None:
     """``trace`` issued again on a psycopg connection (``prepare_threshold=0``)."""
     sub = Substitute(trace, receipt_id)
-    pipeline = None
+    pipeline, piped, group = None, [], 0
     for step in trace.steps:
-        if pipeline is not None and not step.pipelined:
+        if pipeline is not None and step.group != group:
             pipeline.__exit__(None, None, None)
-            pipeline = None
+            for cursor in piped:  # the results came back as the pipeline synced
+                if cursor.description is not None:
+                    sub.drew(cursor.fetchall())
+            pipeline, piped = None, []
         if step.sql is None:
             conn.commit()
             continue
         if conn.autocommit != step.autocommit and conn.info.transaction_status == 0:
             conn.autocommit = step.autocommit
-        if step.pipelined and pipeline is None:
-            pipeline = conn.pipeline()
+        if step.group and pipeline is None:
+            pipeline, group = conn.pipeline(), step.group
             pipeline.__enter__()
-        cur = conn.cursor()
+        cursor = conn.cursor()
         if step.many:
-            cur.executemany(step.sql, sub(step.params))
+            cursor.executemany(step.sql, sub(step.params))
         else:
-            cur.execute(step.sql, sub(step.params))
-        if not step.pipelined and cur.description is not None:
-            sub.drew(cur.fetchall())
+            cursor.execute(step.sql, sub(step.params))
+        if step.group:
+            piped.append(cursor)
+        elif cursor.description is not None:
+            sub.drew(cursor.fetchall())
     if pipeline is not None:
         pipeline.__exit__(None, None, None)
 

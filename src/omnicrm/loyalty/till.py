@@ -1,21 +1,21 @@
 """Till use cases: calculate (no side effects), confirm, and the offline upload of receipts.
 Returns and cancels are in ``returns``.
 
-One path serves every receipt: ``till_store`` reads the member and their state, ``sale`` (pure)
-decides what the receipt does, the installed pricing (``loyalty.pricing``: the promotions)
-prices it, and ``till_store`` writes the outcome in one pipelined batch. A confirm runs once per
+One path serves every receipt: ``till_store`` reads the member and their state (and what the
+answer and the order need) in one round trip, ``sale`` (pure) decides what the receipt does,
+the installed pricing (``loyalty.pricing``: the promotions) prices it, and ``till_store``
+writes the outcome and commits in one more. A confirm runs once per
 (terminal, receipt id): a retry gets the first answer, another body with the same id a 409."""
 
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
-from omnicrm.campaigns.till_channel import deliver_at_till, messages_at_till
+from omnicrm.campaigns.till_channel import deliver, shown
 from omnicrm.core.clock import utcnow
 from omnicrm.core.errors import FieldError, InvalidRecord, OmnicrmError
-from omnicrm.customers.carts import open_cart
+from omnicrm.customers.carts import open_cart_of
 from omnicrm.loyalty import sale, till_orders, till_store
 from omnicrm.loyalty.idempotency import changed_body, request_hash, stored_answer
 from omnicrm.loyalty.pricing import pricing
@@ -28,20 +28,18 @@ def calculate_quote(engine: Engine, request: CalculateRequest, now: datetime | N
     pay, the member's open cart and the till messages waiting for them. Writes nothing."""
     now = now or utcnow()
     with quick_read(engine) as conn:
-        account = till_store.read_member(conn, request, lock=False)
-        program = till_store.program(conn, account)
+        account, program, state, (events, waiting) = till_store.read(
+            conn, request, now, lock=False, extra=till_store.quote_extra(now)
+        )
         sale.check_partner(program, request.partner)
-        state = till_store.read_state(conn, account, now)
         member = sale.member_of(state, now)
         priced = pricing().price_request(conn, program, request, account.id, member, now)
-        quote = sale.quote_dict(account.id, account.level, account.version, priced.quote)
-        quote |= priced.response()
-        with Session(bind=conn) as session:
-            cart = open_cart(session, account.customer_id, now)
-        shown = messages_at_till(conn, account.id, now)
+    quote = sale.quote_dict(account.id, account.level, account.version, priced.quote)
+    quote |= priced.response()
+    cart = open_cart_of(account.customer_id, events, now)
     return quote | {
         "cart": cart.model_dump(mode="json") if cart else None,
-        "messages": quote["messages"] + shown,
+        "messages": quote["messages"] + shown(waiting),
     }
 
 
@@ -76,9 +74,10 @@ def confirm_receipt(
 
 
 def _confirm(conn: Connection, request: ReceiptRequest, digest: str, now: datetime) -> dict:
-    account = till_store.read_member(conn, request, lock=True)
-    program = till_store.program(conn, account)
-    state = till_store.read_state(conn, account, now, sale.wanted(program, request, now))
+    extra = till_store.confirm_extra(request, now, conn.dialect.name)
+    account, program, state, (waiting, *sale_reads) = till_store.read(
+        conn, request, now, lock=True, extra=extra
+    )
     if state.prior_hash is not None:  # a retry: the first answer, unless the body changed
         if state.prior_hash != digest:
             raise changed_body("confirm", request.receipt_id, request.terminal)
@@ -90,7 +89,7 @@ def _confirm(conn: Connection, request: ReceiptRequest, digest: str, now: dateti
     priced = pricing().price_request(conn, program, request, account.id, member, now, take=True)
     outcome = sale.settle(program, state, request, priced, digest, now)
     receipt = f"{request.terminal}/{request.receipt_id}"
-    outcome.response["messages"] += deliver_at_till(conn, account.id, now, receipt)
+    outcome.response["messages"] += deliver(conn, waiting, now, receipt)
     occurred = request.occurred_at or now
     operation_id = outcome.operation["id"]
     pricing().record_promotions(conn, priced, operation_id, occurred)
@@ -98,8 +97,8 @@ def _confirm(conn: Connection, request: ReceiptRequest, digest: str, now: dateti
         conn,
         request,
         priced.quote,
+        sale_reads,
         operation_id=operation_id,
-        account_id=account.id,
         point_value_minor=program.point_value_minor,
         currency=program.currency,
         at=occurred,

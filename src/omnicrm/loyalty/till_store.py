@@ -1,8 +1,11 @@
-"""The till's persistence: one locking read of the member (account row, program in force, the
-new operation's id), one read of the member's state (lots, memberships and, for a confirm, the
-earlier answer, the qualifying spend, the challenges' progress), and the outcome ``sale.settle``
-computed written in one pipelined batch. ``till`` is the only caller; every rule is in
-``identify`` (who the member is), ``sale`` (what the receipt does) and ``promotions``.
+"""The till's persistence: one round trip reads the member (account row, program in force and,
+for a confirm, the account locked and the new operation's id drawn), the member's state (lots,
+memberships and, for a confirm, the earlier answer, the qualifying spend, the challenges'
+progress) and what the answer and the order need (``store.pipeline``: the statements go out
+together, each finding the account by the same lookup); one more writes the outcome
+``sale.settle`` computed and commits (psycopg's pipeline mode). ``till`` is the only caller;
+every rule is in ``identify`` (who the member is), ``sale`` (what the receipt does) and the
+pricing (``loyalty.pricing``).
 
 Row locks are taken ``FOR UPDATE`` on the member's account (and, while a referral reward may be
 due, then on the referrer's: a referrer enrolled first, so these waits never form a cycle);
@@ -12,13 +15,14 @@ concurrent twin committed."""
 
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     Connection,
     Engine,
@@ -39,12 +43,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 
+from omnicrm.campaigns.till_channel import pending
+from omnicrm.customers.carts import cart_events
 from omnicrm.loyalty import repository, till_orders
 from omnicrm.loyalty.book import Book
 from omnicrm.loyalty.identify import find_account, lookup, not_found
 from omnicrm.loyalty.programs import Program
-from omnicrm.loyalty.sale import Account, Outcome, TillState, Wanted
+from omnicrm.loyalty.sale import Account, Outcome, TillState, wanted
 from omnicrm.loyalty.schemas import ReceiptRequest
+from omnicrm.store.pipeline import Rows, fetch_all
 from omnicrm.store.schema import Customer
 from omnicrm.store.schema.base import UtcDateTime
 from omnicrm.store.schema.loyalty import (
@@ -93,6 +100,15 @@ def _program_code(given: bool) -> ColumnElement:
 
 
 @lru_cache(maxsize=64)
+def account_ref(by: str | None, code_given: bool = False) -> ColumnElement:
+    """The account a statement is about: ``:account`` (``by`` None), or the one the member's
+    lookup finds, in the same statement (so it can go out with the member's read)."""
+    if by is None:
+        return bindparam("account", type_=BigInteger)
+    return find_account(select(LoyaltyAccount.id), by, _program_code(code_given)).scalar_subquery()
+
+
+@lru_cache(maxsize=64)
 def _member_statement(by: str, code_given: bool, dialect: str, lock: bool) -> Select:
     program_code = _program_code(code_given)
     version = (
@@ -138,31 +154,113 @@ def _member_statement(by: str, code_given: bool, dialect: str, lock: bool) -> Se
     return query
 
 
-def read_member(conn: Connection, request: ReceiptRequest, lock: bool) -> Account:
-    """The member the request identifies, with the program in force (and, with ``lock``, the
-    account locked and the new operation's id drawn); NotFound / 422 as ``identify`` says."""
+_ASSUMED: dict[tuple[Engine, str | None], str] = {}
+"""The checksum of the program last found in force per database and requested code: the shape
+of the state's statement depends on the program, which the same round trip reads."""
+
+Extra = Callable[[ColumnElement], list[tuple[Select, dict]]]
+
+
+def read(
+    conn: Connection,
+    request: ReceiptRequest,
+    now: datetime,
+    *,
+    lock: bool,
+    extra: Extra = lambda account: [],
+) -> tuple[Account, Program, TillState, list[Rows]]:
+    """The member the request identifies with the program in force (``lock``: the account
+    locked, the new operation's id drawn), the member's state, and the rows of the ``extra``
+    statements (built over the account), all in one round trip; NotFound / 422 as ``identify``
+    says. Only when the program in force is not the one seen last (the first receipt of a
+    process, a new version) is the state read again, in a second round trip."""
     by, params = lookup(request.identify)
     if request.program is not None:
         params["program"] = request.program
-    query = _member_statement(by, request.program is not None, conn.dialect.name, lock)
-    row = conn.execute(query, params).first()
-    if row is None or row.version is None:
+    code_given = request.program is not None
+    dialect = conn.dialect.name
+    member = (_member_statement(by, code_given, dialect, lock), params)
+    seen = (conn.engine, request.program)
+    assumed = _PROGRAMS.get(_ASSUMED.get(seen, ""))
+    ref = account_ref(by, code_given)
+    rows = fetch_all(
+        conn,
+        [member, *_state_reads(assumed, request, now, lock, ref, params, extra, dialect)]
+        if assumed is not None
+        else [member],
+    )
+    if not rows[0] or rows[0][0]["version"] is None:
         with Session(bind=conn) as session:  # says which: no program, or nobody
             repository.program_in_force(session, request.program)
         raise not_found(by, params, request.identify.kind)
-    return Account(**row._mapping)
+    account = Account(**rows[0][0])
+    found = program(conn, account)
+    _ASSUMED[seen] = account.checksum
+    if assumed is not found:
+        by_id = {"account": account.id}
+        rows = rows[:1] + fetch_all(
+            conn, _state_reads(found, request, now, lock, account_ref(None), by_id, extra, dialect)
+        )
+    state = state_of(account, rows[1], now)
+    return account, found, state, rows[2:]
+
+
+def _state_reads(
+    prog: Program,
+    request: ReceiptRequest,
+    now: datetime,
+    lock: bool,
+    ref: ColumnElement,
+    params: dict,
+    extra: Extra,
+    dialect: str,
+) -> list[tuple[Select, dict]]:
+    """The state's statement (what a confirm needs when ``lock``), then ``extra``'s."""
+    if not lock:
+        state = (state_query(ref, dialect), params)
+    else:
+        need = wanted(prog, request, now)
+        query = state_query(
+            ref,
+            dialect,
+            prior=True,
+            spend=need.spend,
+            since=need.since is not None,
+            challenges=need.challenges,
+        )
+        state = (
+            query,
+            params
+            | {
+                "terminal": need.terminal,
+                "key": need.key,
+                "since": need.since,
+                "period": need.period,
+                "start": need.start,
+                "end": need.end,
+                "bought": sorted(need.bought),
+            },
+        )
+    return [state, *((q, params | p) for q, p in extra(ref))]
 
 
 @lru_cache(maxsize=64)
 def state_query(
-    prior: bool = False, spend: bool = False, since: bool = False, challenges: tuple[str, ...] = ()
+    account: ColumnElement,
+    dialect: str,
+    prior: bool = False,
+    spend: bool = False,
+    since: bool = False,
+    challenges: tuple[str, ...] = (),
 ) -> Select:
-    """One statement of tagged rows about account ``:account``: ``l`` lots holding points,
-    ``m`` memberships; and on request ``p`` the earlier request ``(:terminal, :key)``, ``q`` the
+    """One statement of tagged rows about ``account``: ``l`` lots holding points, ``m``
+    memberships; and on request ``p`` the earlier request ``(:terminal, :key)``, ``q`` the
     qualifying spend (since ``:since``), per challenge ``b`` the badge held for ``:period`` and
-    ``c`` the categories bought in ``[:start, :end)`` besides ``:bought``; ``r`` the referrer
-    ``:referrer`` (its balance and debt; locked by ``lock_referrer``)."""
-    account = bindparam("account", type_=BigInteger)
+    ``c`` the categories bought in ``[:start, :end)`` besides ``:bought``."""
+    if dialect == "postgresql":  # one statement (and plan) whatever the number of categories
+        others = LoyaltyReceiptLine.category != func.all(bindparam("bought", type_=ARRAY(String)))
+    else:
+        others = LoyaltyReceiptLine.category.not_in(bindparam("bought", expanding=True))
 
     def row(tag: str, id_=None, n=None, t1=None, t2=None, s=None) -> list:
         return [
@@ -220,41 +318,21 @@ def state_query(
                 LoyaltyOperation.occurred_at >= bindparam("start"),
                 LoyaltyOperation.occurred_at < bindparam("end"),
                 LoyaltyReceiptLine.returned_qty < LoyaltyReceiptLine.qty,
-                LoyaltyReceiptLine.category.not_in(bindparam("bought", expanding=True)),
+                others,
             )
         )
     return union_all(*parts)  # type: ignore[return-value]
 
 
-def read_state(
-    conn: Connection, account: Account, now: datetime, wanted: Wanted | None = None
-) -> TillState:
-    """What the account holds besides its row, in one statement (``wanted``: what a confirm
-    needs besides lots and memberships)."""
-    params: dict[str, Any] = {"account": account.id}
-    query = state_query()
-    if wanted is not None:
-        query = state_query(
-            prior=True,
-            spend=wanted.spend,
-            since=wanted.since is not None,
-            challenges=wanted.challenges,
-        )
-        params |= {
-            "terminal": wanted.terminal,
-            "key": wanted.key,
-            "since": wanted.since,
-            "period": wanted.period,
-            "start": wanted.start,
-            "end": wanted.end,
-            "bought": sorted(wanted.bought),
-        }
+def state_of(account: Account, rows: Rows, now: datetime) -> TillState:
+    """The state from the rows of ``state_query``."""
     state = TillState(account=account)
-    for tag, id_, n, t1, t2, s in conn.execute(query, params):
+    for r in rows:
+        tag, n, s = r["tag"], r["n"], r["s"]
         if tag == "l":
-            state.lots[id_] = [n, t1, t2]
+            state.lots[r["id"]] = [n, r["t1"], r["t2"]]
         elif tag == "m":
-            if t2 is None or t2 > now:
+            if r["t2"] is None or r["t2"] > now:
                 kind, plan = s.split(":", 1)
                 (state.clubs if kind == "club" else state.paid).add(plan)
         elif tag == "p":
@@ -267,6 +345,43 @@ def read_state(
         elif tag == "c":
             state.categories[s] = int(n or 0)
     return state
+
+
+@lru_cache(maxsize=64)
+def _live_customer(account: ColumnElement) -> ColumnElement:
+    return (
+        select(func.coalesce(Customer.merged_into_id, Customer.id))
+        .join(LoyaltyAccount, LoyaltyAccount.customer_id == Customer.id)
+        .where(LoyaltyAccount.id == account)
+        .scalar_subquery()
+    )
+
+
+@lru_cache(maxsize=64)
+def _quote_statements(account: ColumnElement) -> tuple[Select, Select]:
+    return cart_events(_live_customer(account)), pending(account)
+
+
+def quote_extra(now: datetime) -> Extra:
+    """What a quote shows besides the price: the member's open cart (its events) and the till
+    messages waiting for them."""
+
+    def build(account: ColumnElement) -> list[tuple[Select, dict]]:
+        events, waiting = _quote_statements(account)
+        return [(events, {"now": now}), (waiting, {"now": now})]
+
+    return build
+
+
+def confirm_extra(request: ReceiptRequest, now: datetime, dialect: str) -> Extra:
+    """What a confirm reads besides the state: the till messages to deliver, then what the
+    order needs (``till_orders.sale_reads``)."""
+
+    def build(account: ColumnElement) -> list[tuple[Select, dict]]:
+        waiting = _quote_statements(account)[1]
+        return [(waiting, {"now": now}), *till_orders.sale_reads(request, account, dialect)]
+
+    return build
 
 
 _REFERRER = (
@@ -344,7 +459,7 @@ def _write_book(conn: Connection, book: Book) -> None:
 
 
 def write_outcome(conn: Connection, outcome: Outcome, sale: till_orders.SaleWrite) -> None:
-    """Every write of a confirm, sent pipelined (one round trip on PostgreSQL)."""
+    """Every write of a confirm and the COMMIT, sent pipelined (one round trip on PostgreSQL)."""
     with pipelined(conn):
         conn.execute(insert(OPERATIONS).inline(), outcome.operation)
         for book in outcome.books:
@@ -357,6 +472,7 @@ def write_outcome(conn: Connection, outcome: Outcome, sale: till_orders.SaleWrit
             conn.execute(insert(BADGES).inline(), outcome.badges)
         for account_id, changes in outcome.accounts:
             conn.execute(update(ACCOUNTS).where(ACCOUNTS.c.id == account_id).values(changes))
+        conn.commit()
 
 
 @contextmanager
