@@ -105,7 +105,9 @@ def account_ref(by: str | None, code_given: bool = False) -> ColumnElement:
     lookup finds, in the same statement (so it can go out with the member's read)."""
     if by is None:
         return bindparam("account", type_=BigInteger)
-    return find_account(select(LoyaltyAccount.id), by, _program_code(code_given)).scalar_subquery()
+    found = find_account(select(LoyaltyAccount.id.label("id")), by, _program_code(code_given))
+    member = found.cte("member")  # looked up once however often a statement names it
+    return select(member.c.id).scalar_subquery()
 
 
 @lru_cache(maxsize=64)
