@@ -3,7 +3,17 @@ and the member's current picture: balance, level, the figure to the next level, 
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ColumnElement, Select, String, and_, bindparam, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from omnicrm.core.errors import FieldError, InvalidRecord, NotFound
@@ -59,23 +69,21 @@ def find_account(query: Select, by: str, program_code: ColumnElement) -> Select:
             LoyaltyToken.revoked_at.is_(None),
         )
         return query.where(a.id == token.scalar_subquery())
-    presented, person = aliased(Customer), aliased(Customer)
-    live = func.coalesce(presented.merged_into_id, presented.id)
+    live = (
+        select(func.coalesce(Customer.merged_into_id, Customer.id))
+        .join(Identifier, Identifier.customer_id == Customer.id)
+        .where(Identifier.kind == bindparam("kind"), Identifier.value == bindparam("value"))
+        .scalar_subquery()
+    )
+    merged = aliased(Customer)
+    person = union_all(select(live), select(merged.id).where(merged.merged_into_id == live))
     opened_with = and_(
         LoyaltyRegistryEntry.account_id == a.id,
         LoyaltyRegistryEntry.card == bindparam("card", type_=String),
     )
     return (
-        query.select_from(Identifier)
-        .join(presented, presented.id == Identifier.customer_id)
-        .join(person, or_(person.id == live, person.merged_into_id == live))
-        .join(a, a.customer_id == person.id)
-        .outerjoin(LoyaltyRegistryEntry, opened_with)
-        .where(
-            Identifier.kind == bindparam("kind"),
-            Identifier.value == bindparam("value"),
-            a.program_code == program_code,
-        )
+        query.outerjoin(LoyaltyRegistryEntry, opened_with)
+        .where(a.customer_id.in_(person), a.program_code == program_code)  # indexed lookups
         .order_by(LoyaltyRegistryEntry.account_id.is_(None), a.id)
         .limit(1)
     )
