@@ -175,7 +175,8 @@ def read(
     locked, the new operation's id drawn), the member's state, and the rows of the ``extra``
     statements (built over the account), all in one round trip; NotFound / 422 as ``identify``
     says. Only when the program in force is not the one seen last (the first receipt of a
-    process, a new version) is the state read again, in a second round trip."""
+    process, a new version) is the state read again, in a second round trip. SQLite reads the
+    member first, then the rest by its id."""
     by, params = lookup(request.identify)
     if request.program is not None:
         params["program"] = request.program
@@ -184,11 +185,13 @@ def read(
     member = (_member_statement(by, code_given, dialect, lock), params)
     seen = (conn.engine, request.program)
     assumed = _PROGRAMS.get(_ASSUMED.get(seen, ""))
+    # SQLite has no round trip to save: the other statements bind the account found instead
+    together = assumed is not None and dialect == "postgresql"
     ref = account_ref(by, code_given)
     rows = fetch_all(
         conn,
-        [member, *_state_reads(assumed, request, now, lock, ref, params, extra, dialect)]
-        if assumed is not None
+        [member, *_state_reads(assumed, request, now, lock, ref, params, extra, dialect)]  # type: ignore[arg-type]
+        if together
         else [member],
     )
     if not rows[0] or rows[0][0]["version"] is None:
@@ -198,7 +201,7 @@ def read(
     account = Account(**rows[0][0])
     found = program(conn, account)
     _ASSUMED[seen] = account.checksum
-    if assumed is not found:
+    if not together or assumed is not found:
         by_id = {"account": account.id}
         rows = rows[:1] + fetch_all(
             conn, _state_reads(found, request, now, lock, account_ref(None), by_id, extra, dialect)
