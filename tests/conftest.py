@@ -13,7 +13,10 @@ from sqlalchemy.engine import make_url
 
 from omnicrm.store.db import make_engine
 from omnicrm.store.migrate import upgrade
+from omnicrm.wiring import wire
 from support import BACKENDS, truncate_all
+
+wire()  # as the app and the command line do at start
 
 PG_URL = os.environ.get("OMNICRM_TEST_PG_URL")
 

@@ -17,6 +17,9 @@ from omnicrm.store.commandline import DbUrl, migrated_engine
 from omnicrm.surveys.command import app as surveys_app
 from omnicrm.synth.command import synth
 from omnicrm.web.command import app as web_app
+from omnicrm.wiring import wire
+
+wire()  # the command line runs the till too (the demo's replay)
 
 app = typer.Typer(
     help="omnicrm: omnichannel CRM and loyalty for retail chains.", no_args_is_help=True

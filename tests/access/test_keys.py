@@ -57,3 +57,30 @@ def test_rotation_replaces_the_secret_and_revives_a_revoked_key(engine: Engine) 
         assert authenticate(session, fresh).name == "other"
         with pytest.raises(Unauthorized):
             authenticate(session, old)
+
+
+def test_the_key_cache_reads_a_key_once_and_sees_a_revocation_after_its_ttl(
+    engine: Engine,
+) -> None:
+    """A server process verifies keys from memory; a revocation made elsewhere (the command
+    line, another process) takes effect once the entry is older than the cache's ttl."""
+    from omnicrm.access.key_cache import KeyCache
+
+    with unit_of_work(engine) as session:
+        secret = create_key(session, "till-9", ["till:*"])
+    clock = [100.0]
+    cache = KeyCache(ttl=2.0, clock=lambda: clock[0])
+    assert cache.caller(engine, secret).name == "till-9"
+    with unit_of_work(engine) as session:
+        revoke_key(session, "till-9")
+    clock[0] += 1.5
+    assert cache.caller(engine, secret).allows("till:confirm")  # still trusted inside the ttl
+    clock[0] += 1.0
+    with pytest.raises(Unauthorized, match="revoked"):
+        cache.caller(engine, secret)
+    for bad in (None, "", "ocrm_nope"):
+        with pytest.raises(Unauthorized):
+            cache.caller(engine, bad)
+    with unit_of_work(engine) as session:  # a key issued after a miss works at once
+        later = create_key(session, "till-10", ["till:calculate"])
+    assert cache.caller(engine, later).name == "till-10"

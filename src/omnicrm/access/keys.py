@@ -32,8 +32,15 @@ class Caller:
             raise Forbidden(f"key {self.name!r} lacks scope {scope!r}")
 
 
-def _hash(secret: str) -> str:
+def hash_secret(secret: str) -> str:
+    """What is stored of a secret (its SHA-256), and what it is looked up by."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def require_secret(secret: str | None) -> str:
+    if not secret:
+        raise Unauthorized("missing API key (send it in the X-API-Key header)")
+    return secret
 
 
 def _new_secret(key: ApiKey, scopes: list[str]) -> str:
@@ -41,7 +48,7 @@ def _new_secret(key: ApiKey, scopes: list[str]) -> str:
         raise ValueError("a key needs at least one scope")
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     key.prefix = secret[: len(KEY_PREFIX) + 4]
-    key.secret_hash = _hash(secret)
+    key.secret_hash = hash_secret(secret)
     key.scopes = " ".join(sorted(set(scopes)))
     key.created_at = utcnow()
     key.revoked_at = None
@@ -71,9 +78,9 @@ def rotate_key(session: Session, name: str, scopes: list[str]) -> str:
 
 def authenticate(session: Session, secret: str | None) -> Caller:
     """The caller a secret belongs to; Unauthorized if missing, unknown or revoked."""
-    if not secret:
-        raise Unauthorized("missing API key (send it in the X-API-Key header)")
-    key = session.scalar(select(ApiKey).where(ApiKey.secret_hash == _hash(secret)))
+    key = session.scalar(
+        select(ApiKey).where(ApiKey.secret_hash == hash_secret(require_secret(secret)))
+    )
     if key is None or key.revoked_at is not None:
         raise Unauthorized("unknown or revoked API key")
     return Caller(key_id=key.id, name=key.name, scopes=frozenset(key.scopes.split()))

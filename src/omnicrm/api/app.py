@@ -4,6 +4,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from omnicrm import __version__, web
+from omnicrm.access.key_cache import KeyCache
 from omnicrm.access.ratelimit import RateLimits
 from omnicrm.analytics.router import router as analytics_router
 from omnicrm.api import docs, errors
@@ -29,6 +30,7 @@ from omnicrm.promotions.router import router as promotions_router
 from omnicrm.store.db import get_engine
 from omnicrm.surveys import page as survey_page
 from omnicrm.surveys.router import router as surveys_router
+from omnicrm.wiring import wire
 
 API_PREFIX = "/api/v1"
 
@@ -68,8 +70,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    wire()
     app.state.engine = engine or get_engine()
     app.state.rate_limits = RateLimits.from_settings(get_settings())
+    app.state.keys = KeyCache(get_settings().api_key_cache_seconds)
     errors.install(app)
     docs.install(app)
     shared = error_responses(*AUTHENTICATED, *EVERY_REQUEST)

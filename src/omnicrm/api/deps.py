@@ -1,4 +1,6 @@
-"""Dependencies routes declare as `Annotated` aliases: engine, read session, caller, now."""
+"""Dependencies routes declare as `Annotated` aliases: engine, read session, caller, now. The
+ones with no I/O are ``async`` so FastAPI runs them without a trip to the thread pool; the
+caller comes from the app's key cache (``access.key_cache``)."""
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -9,13 +11,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from omnicrm.access.audit import read_of, record_key_read
-from omnicrm.access.keys import Caller, authenticate
+from omnicrm.access.keys import Caller
 from omnicrm.core.clock import utcnow
 from omnicrm.core.errors import Forbidden
 from omnicrm.store.db import read_session, unit_of_work
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
@@ -39,10 +41,10 @@ async def current_time(request: Request) -> datetime:
 NowDep = Annotated[datetime, Depends(current_time)]
 
 
-def get_caller(
-    session: ReadSessionDep, x_api_key: Annotated[str | None, Header()] = None
-) -> Caller:
-    return authenticate(session, x_api_key)
+async def get_caller(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> Caller:
+    """The key's caller from the process's cache (a database read only when the key was not
+    read in the last ``OMNICRM_API_KEY_CACHE_SECONDS``)."""
+    return request.app.state.keys.caller(request.app.state.engine, x_api_key)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
@@ -51,7 +53,7 @@ CallerDep = Annotated[Caller, Depends(get_caller)]
 def scope_checker(scope_of: Callable[..., str]) -> Callable[..., Caller]:
     """A dependency that requires the scope ``scope_of(**path_params)`` of the caller."""
 
-    def check(request: Request, caller: CallerDep) -> Caller:
+    async def check(request: Request, caller: CallerDep) -> Caller:
         caller.require(scope_of(**request.path_params))
         return caller
 
@@ -71,7 +73,7 @@ def requires_by_method(read: str, write: str | None) -> Any:
     PATCH, DELETE) needs ``write`` (no ``write``: such routes are refused), so a read-only key
     never changes anything, whatever routes the router gains later."""
 
-    def check(request: Request, caller: CallerDep) -> Caller:
+    async def check(request: Request, caller: CallerDep) -> Caller:
         if request.method in READ_METHODS:
             caller.require(read)
         elif write is None:

@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     """Marketing is held from ``quiet_from_hour`` to ``quiet_until_hour`` customer-local time
     (equal hours: no quiet hours)."""
 
+    api_key_cache_seconds: float = Field(default=2.0, ge=0, le=60)
+    """How long a server process trusts an API key it has read (revoking a key takes effect
+    within this many seconds; 0: every request reads its key)."""
+
     customer_timezone: str = "Europe/Moscow"
     """The zone of a customer with no home store, for quiet hours and per-day caps."""
 

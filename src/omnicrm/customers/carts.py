@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, bindparam, func, literal, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from omnicrm.core.settings import get_settings
@@ -80,17 +80,17 @@ def current_cart(session: Session, customer_id: int, now: datetime) -> CartOut |
     return cart_of(session, live_id(session, customer_id), now)
 
 
-def _cart_events() -> Select:
-    """Cart events of the live profile ``:live`` since its last order, up to ``:now``. Built once:
-    the till reads it on every quote."""
-    last_order = select(func.max(Order.placed_at)).where(Order.customer_id == bindparam("live"))
+def cart_events(live: ColumnElement) -> Select:
+    """Cart events of the live profile ``live`` since its last order, up to ``:now``. Built once
+    per caller: the till reads it on every quote (``live`` found in the same statement)."""
+    last_order = select(func.max(Order.placed_at)).where(Order.customer_id == live)
     since = func.coalesce(last_order.scalar_subquery(), literal(BEFORE_ANY_ORDER, UtcDateTime()))
     return (
         select(Event.kind, Product.sku, Product.name, Event.channel, Event.occurred_at)
         .join(Product, Product.id == Event.product_id)
         .where(
-            Event.customer_id == bindparam("live"),
-            Event.kind.in_((ADD, REMOVE)),
+            Event.customer_id == live,
+            or_(Event.kind == ADD, Event.kind == REMOVE),  # no IN: the till pipelines it
             Event.occurred_at > since,
             Event.occurred_at <= bindparam("now"),
         )
@@ -98,7 +98,7 @@ def _cart_events() -> Select:
     )
 
 
-CART_EVENTS = _cart_events()
+CART_EVENTS = cart_events(bindparam("live"))
 
 
 def cart_of(session: Session, live: int, now: datetime) -> CartOut | None:
@@ -110,5 +110,16 @@ def cart_of(session: Session, live: int, now: datetime) -> CartOut | None:
 
 def open_cart(session: Session, live: int, now: datetime) -> CartOut | None:
     """The cart of the live profile ``live`` only while it is open: what the till shows."""
-    cart = cart_of(session, live, now)
+    return open_only(cart_of(session, live, now))
+
+
+def open_cart_of(live: int, rows: Iterable[dict], now: datetime) -> CartOut | None:
+    """``open_cart`` from the rows of ``cart_events`` read by the caller."""
+    events = (
+        CartEvent(r["kind"], r["sku"], r["name"], r["channel"], r["occurred_at"]) for r in rows
+    )
+    return open_only(fold(live, events, now, abandon_after()))
+
+
+def open_only(cart: CartOut | None) -> CartOut | None:
     return cart if cart is not None and cart.status == "open" else None

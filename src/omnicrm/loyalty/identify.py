@@ -3,8 +3,18 @@ and the member's current picture: balance, level, the figure to the next level, 
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased
 
 from omnicrm.core.errors import FieldError, InvalidRecord, NotFound
 from omnicrm.customers import carts
@@ -21,51 +31,81 @@ from omnicrm.loyalty.schemas import (
     NextLevel,
 )
 from omnicrm.store.schema import Customer, Identifier
-from omnicrm.store.schema.loyalty import LoyaltyAccount, LoyaltyToken
+from omnicrm.store.schema.loyalty import LoyaltyAccount, LoyaltyRegistryEntry, LoyaltyToken
 
 
-def resolve_account(session: Session, ident: Identification, program_code: str) -> int:
-    """The account id the identification names; NotFound if nobody, 422 if it is malformed."""
+def lookup(ident: Identification) -> tuple[str, dict]:
+    """How ``ident`` finds its account (``account``, ``token`` or ``identifier``) and the values
+    the lookup binds; 422 if it is malformed."""
     if ident.kind == "qr" and ident.value.startswith("CARD:"):  # a QR printed from the card
         ident = Identification(kind="card", value=ident.value.removeprefix("CARD:"))
     if ident.kind == "account":
         if not ident.value.isdigit():
-            raise InvalidRecord([_bad("identify.value", "an account id is a number")])
-        repository.get_account(session, int(ident.value))
-        return int(ident.value)
+            raise InvalidRecord([FieldError("identify.value", "an account id is a number")])
+        return "account", {"account": int(ident.value)}
     if ident.kind in TOKEN_KINDS:
-        account_id = session.scalar(
-            select(LoyaltyToken.account_id).where(
-                LoyaltyToken.kind == ident.kind,
-                LoyaltyToken.value == ident.value,
-                LoyaltyToken.revoked_at.is_(None),
-            )
-        )
-        if account_id is None:
-            raise NotFound(f"no member with this {ident.kind} token")
-        return account_id
+        return "token", {"kind": ident.kind, "value": ident.value}
     try:
         value = normalize(ident.kind, ident.value)
     except ValueError as exc:
-        raise InvalidRecord([_bad("identify.value", str(exc))]) from None
-    customer_id = session.scalar(
-        select(Identifier.customer_id).where(
-            Identifier.kind == ident.kind, Identifier.value == value
-        )
-    )
+        raise InvalidRecord([FieldError("identify.value", str(exc))]) from None
     card = value if ident.kind == "card" else None
-    account_id = (
-        repository.account_of_customer(session, customer_id, program_code, card)
-        if customer_id is not None
-        else None
+    return "identifier", {"kind": ident.kind, "value": value, "card": card}
+
+
+def find_account(query: Select, by: str, program_code: ColumnElement) -> Select:
+    """``query`` (over ``loyalty_accounts``) narrowed to the account a lookup ``by`` names. An
+    identifier names a person: the profile holding it or, once merged, its survivor (a merge
+    points every retired id straight at it) with every profile merged into it. Accounts stay on
+    the profile that opened them, so the person may hold several in the program: the one opened
+    with the presented card wins, else the oldest."""
+    a = LoyaltyAccount
+    if by == "account":
+        return query.where(a.id == bindparam("account", type_=BigInteger))
+    if by == "token":
+        token = select(LoyaltyToken.account_id).where(
+            LoyaltyToken.kind == bindparam("kind"),
+            LoyaltyToken.value == bindparam("value"),
+            LoyaltyToken.revoked_at.is_(None),
+        )
+        return query.where(a.id == token.scalar_subquery())
+    live = (
+        select(func.coalesce(Customer.merged_into_id, Customer.id))
+        .join(Identifier, Identifier.customer_id == Customer.id)
+        .where(Identifier.kind == bindparam("kind"), Identifier.value == bindparam("value"))
+        .scalar_subquery()
     )
+    merged = aliased(Customer)
+    person = union_all(select(live), select(merged.id).where(merged.merged_into_id == live))
+    opened_with = and_(
+        LoyaltyRegistryEntry.account_id == a.id,
+        LoyaltyRegistryEntry.card == bindparam("card", type_=String),
+    )
+    return (
+        query.outerjoin(LoyaltyRegistryEntry, opened_with)
+        .where(a.customer_id.in_(person), a.program_code == program_code)  # indexed lookups
+        .order_by(LoyaltyRegistryEntry.account_id.is_(None), a.id)
+        .limit(1)
+    )
+
+
+def not_found(by: str, params: dict, kind: str) -> NotFound:
+    """The error for a lookup that found no account."""
+    if by == "account":
+        return NotFound(f"no loyalty account {params['account']}")
+    if by == "token":
+        return NotFound(f"no member with this {kind} token")
+    return NotFound(f"no member with this {kind}")
+
+
+def resolve_account(session: Session, ident: Identification, program_code: str) -> int:
+    """The account id the identification names; NotFound if nobody, 422 if it is malformed."""
+    by, params = lookup(ident)
+    query = find_account(select(LoyaltyAccount.id), by, bindparam("program", type_=String))
+    account_id = session.connection().execute(query, params | {"program": program_code}).scalar()
     if account_id is None:
-        raise NotFound(f"no member with this {ident.kind}")
+        raise not_found(by, params, ident.kind)
     return account_id
-
-
-def _bad(field: str, message: str) -> FieldError:
-    return FieldError(field, message)
 
 
 def balance_of(session: Session, account: LoyaltyAccount, now: datetime) -> Balance:

@@ -152,44 +152,6 @@ def as_lots(rows: Iterable[LoyaltyLot]) -> list[Lot]:
     return [Lot(r.id, r.remaining, r.available_at, r.expires_at) for r in rows]
 
 
-def add_lot(
-    session: Session,
-    account: LoyaltyAccount,
-    operation: LoyaltyOperation,
-    rule: str,
-    points: int,
-    earned_at: datetime,
-    available_at: datetime,
-    expires_at: datetime | None,
-) -> LoyaltyLot:
-    """A new lot with its earning entry; the cached balance grows with it."""
-    lot = LoyaltyLot(
-        account_id=account.id,
-        operation_id=operation.id,
-        rule=rule,
-        points=points,
-        remaining=points,
-        earned_at=earned_at,
-        available_at=available_at,
-        expires_at=expires_at,
-    )
-    session.add(lot)
-    session.flush()
-    session.add(
-        LoyaltyEntry(
-            account_id=account.id,
-            operation_id=operation.id,
-            lot_id=lot.id,
-            kind="earn",
-            points=points,
-            rule=rule,
-            at=earned_at,
-        )
-    )
-    account.balance += points
-    return lot
-
-
 def apply_moves(
     session: Session,
     account: LoyaltyAccount,
@@ -263,25 +225,6 @@ def earning_spend(
     if since is not None:
         query = query.where(bought_at >= since)
     return int(session.scalar(query) or 0)
-
-
-def grant_points(
-    session: Session,
-    account: LoyaltyAccount,
-    operation: LoyaltyOperation,
-    lots: dict[int, LoyaltyLot],
-    rule: str,
-    points: int,
-    earned_at: datetime,
-    window: tuple[datetime, datetime | None],
-) -> LoyaltyLot | None:
-    """A new lot of ``points`` that first repays any outstanding debt."""
-    if points <= 0:
-        return None
-    lot = add_lot(session, account, operation, rule, points, earned_at, *window)
-    lots[lot.id] = lot
-    settle_debt(session, account, operation, {lot.id: lot}, earned_at)
-    return lot
 
 
 def settle_debt(

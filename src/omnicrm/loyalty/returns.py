@@ -15,9 +15,9 @@ from omnicrm.loyalty import ledger, repository, rewards, till_orders
 from omnicrm.loyalty.idempotency import request_hash, run_once, stored_answer
 from omnicrm.loyalty.identify import balance_of
 from omnicrm.loyalty.ledger import Move
+from omnicrm.loyalty.pricing import pricing
 from omnicrm.loyalty.receipt import SoldLine, return_line
 from omnicrm.loyalty.schemas import CancelRequest, ReturnRequest, UndoLineOut, UndoOut
-from omnicrm.promotions.pricing import give_back_for_return
 from omnicrm.store.schema.loyalty import (
     LoyaltyAccount,
     LoyaltyEntry,
@@ -155,7 +155,7 @@ def _undo(
     )
     _take_back_stamps(account, stamps_back, original)
     returned = {no: (row.returned_qty, row.qty) for no, row in sold.items()}
-    give_back_for_return(session.connection(), original.id, returned, at)
+    pricing().give_back_for_return(session.connection(), original.id, returned, at)
     if operation.kind == "cancel":
         till_orders.record_cancel(session.connection(), original.id, at)
     else:

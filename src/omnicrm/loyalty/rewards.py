@@ -1,20 +1,15 @@
-"""What a purchase or a return sets off beyond its own points: a level change, the referral
-rewards after a friend's first qualifying purchase, and challenge badges with their bonus."""
+"""A level change after a return or cancel (the till's confirm decides its own in ``sale``)."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from omnicrm.loyalty import levels, repository
-from omnicrm.loyalty.programs import Challenge, Levels, Program
+from omnicrm.loyalty.programs import Levels, Program
 from omnicrm.store.schema.loyalty import (
     LoyaltyAccount,
-    LoyaltyBadge,
     LoyaltyLevelChange,
-    LoyaltyLot,
     LoyaltyOperation,
-    LoyaltyReceiptLine,
 )
 
 
@@ -74,93 +69,3 @@ def _earning_spend(
         return None
     start = levels.period_start(rules.period, reached)
     return repository.earning_spend(session, account.id, start, reached)
-
-
-def after_purchase(
-    session: Session,
-    program: Program,
-    accounts: dict[int, LoyaltyAccount],
-    account: LoyaltyAccount,
-    operation: LoyaltyOperation,
-    paid_minor: int,
-    lots: dict[int, LoyaltyLot],
-    window: tuple[datetime, datetime | None],
-) -> list[tuple[str, int]]:
-    """Referral and challenge bonuses this purchase triggers, as (rule, points)."""
-    granted: list[tuple[str, int]] = []
-    at = operation.occurred_at
-    referral = program.referral
-    referrer = accounts.get(account.referred_by_id or 0)
-    if (
-        referral is not None
-        and referrer is not None
-        and not account.referral_rewarded
-        and paid_minor >= referral.min_purchase_minor
-    ):
-        account.referral_rewarded = True
-        repository.grant_points(
-            session, account, operation, lots, "referral:friend", referral.friend_points, at, window
-        )
-        referrer_lots = {lot.id: lot for lot in repository.holding_lots(session, referrer.id)}
-        repository.grant_points(
-            session,
-            referrer,
-            operation,
-            referrer_lots,
-            "referral:referrer",
-            referral.referrer_points,
-            at,
-            window,
-        )
-        granted.append(("referral:friend", referral.friend_points))
-    for challenge in program.challenges:
-        if _challenge_met(session, account.id, challenge, at):
-            period = at.astimezone(UTC).strftime("%Y-%m")
-            session.add(
-                LoyaltyBadge(
-                    account_id=account.id,
-                    challenge=challenge.code,
-                    period=period,
-                    badge=challenge.badge,
-                    operation_id=operation.id,
-                    awarded_at=at,
-                )
-            )
-            rule = f"challenge:{challenge.code}"
-            repository.grant_points(
-                session, account, operation, lots, rule, challenge.bonus_points, at, window
-            )
-            granted.append((rule, challenge.bonus_points))
-    return granted
-
-
-def _challenge_met(session: Session, account_id: int, challenge: Challenge, at: datetime) -> bool:
-    at = at.astimezone(UTC)
-    period = at.strftime("%Y-%m")
-    if session.scalar(
-        select(LoyaltyBadge.id).where(
-            LoyaltyBadge.account_id == account_id,
-            LoyaltyBadge.challenge == challenge.code,
-            LoyaltyBadge.period == period,
-        )
-    ):
-        return False
-    start = at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    end = (
-        start.replace(year=start.year + 1, month=1)
-        if start.month == 12
-        else start.replace(month=start.month + 1)
-    )
-    categories = session.scalar(
-        select(func.count(distinct(LoyaltyReceiptLine.category)))
-        .join(LoyaltyOperation, LoyaltyOperation.id == LoyaltyReceiptLine.operation_id)
-        .where(
-            LoyaltyOperation.account_id == account_id,
-            LoyaltyOperation.kind == "confirm",
-            LoyaltyOperation.status == "done",
-            LoyaltyOperation.occurred_at >= start,
-            LoyaltyOperation.occurred_at < end,
-            LoyaltyReceiptLine.returned_qty < LoyaltyReceiptLine.qty,
-        )
-    )
-    return (categories or 0) >= challenge.count

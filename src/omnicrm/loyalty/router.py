@@ -3,22 +3,16 @@
 with ``till:*`` may do all) and member/program operations under ``/loyalty``. Routes only
 translate HTTP to a use case and back."""
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from sqlalchemy import Connection, Engine
-from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from omnicrm.access.keys import Caller, authenticate
-from omnicrm.api.deps import CallerDep, EngineDep, ReadSessionDep, rate_limited
+from omnicrm.access.keys import Caller
+from omnicrm.api.deps import CallerDep, EngineDep, NowDep, ReadSessionDep, rate_limited
 from omnicrm.api.responses import errors
 from omnicrm.core.bounds import Id, Instant
-from omnicrm.core.clock import utcnow
 from omnicrm.loyalty import (
     enrolment,
     history,
@@ -77,67 +71,6 @@ def sms_sender(request: Request) -> enrolment.SmsSender:
     return getattr(request.app.state, "sms_sender", None) or enrolment.log_sms_code
 
 
-async def current_time(request: Request) -> datetime:
-    """Now, from ``app.state.clock`` when one is set (tests, replays), else the wall clock."""
-    clock = getattr(request.app.state, "clock", None)
-    return clock() if clock is not None else utcnow()
-
-
-NowDep = Annotated[datetime, Depends(current_time)]
-
-
-async def app_engine(request: Request) -> Engine:
-    return request.app.state.engine
-
-
-AppEngineDep = Annotated[Engine, Depends(app_engine)]
-
-
-@dataclass(slots=True)
-class TillCall:
-    """A till request's caller and the connection (in a transaction) its API key was read on,
-    which the route goes on using, then releases."""
-
-    engine: Engine
-    caller: Caller
-    conn: Connection | None
-
-    def release(self) -> None:
-        if self.conn is not None:
-            conn, self.conn = self.conn, None
-            conn.close()
-
-
-def _open_till_call(engine: Engine, secret: str | None, scope: str) -> TillCall:
-    conn = engine.connect().execution_options(readonly=True)  # SQLite: a deferred BEGIN
-    try:
-        conn.begin()
-        with Session(bind=conn) as session:  # joins the connection's transaction, leaves it open
-            caller = authenticate(session, secret)
-        caller.require(scope)
-    except BaseException:
-        conn.close()
-        raise
-    return TillCall(engine, caller, conn)
-
-
-def till_call(scope: str) -> Any:
-    """The caller (API key with ``scope``, checked before the body is) and one connection for
-    the whole request, in one trip to the thread pool."""
-
-    async def dependency(
-        request: Request, x_api_key: Annotated[str | None, Header()] = None
-    ) -> AsyncIterator[TillCall]:
-        call = await run_in_threadpool(_open_till_call, request.app.state.engine, x_api_key, scope)
-        try:
-            yield call
-        finally:
-            if call.conn is not None:  # the route did not get to release it
-                await run_in_threadpool(call.release)
-
-    return Depends(dependency)
-
-
 def json_response(content: dict) -> Response:
     """``content`` as JSON, serialised once with orjson (skips re-validating the answer against
     the response model, which documents the shape)."""
@@ -156,32 +89,22 @@ def identify_member(
 
 
 @till_router.post("/calculate", response_model=QuoteOut)
-def calculate(
-    now: NowDep, body: CalculateRequest, call: TillCall = till_call("till:calculate")
+async def calculate(
+    engine: EngineDep, now: NowDep, body: CalculateRequest, caller: Caller = needs("till:calculate")
 ) -> Response:
-    try:
-        _partner_scope(call.caller, body.partner)
-        with Session(bind=call.conn) as session:
-            quote = till.calculate_quote(call.engine, body, now, session=session)
-    finally:
-        call.release()
-    return json_response(quote)
+    """Runs in the event loop, not the thread pool: its few statements take less time than the
+    hop to a thread would (run a few server processes, see ARCHITECTURE.md)."""
+    _partner_scope(caller, body.partner)
+    return json_response(till.calculate_quote(engine, body, now))
 
 
 @till_router.post("/confirm", response_model=ConfirmOut)
-def confirm(
-    now: NowDep, body: ReceiptRequest, call: TillCall = till_call("till:confirm")
+async def confirm(
+    engine: EngineDep, now: NowDep, body: ReceiptRequest, caller: Caller = needs("till:confirm")
 ) -> Response:
-    try:
-        _partner_scope(call.caller, body.partner)
-        if call.engine.dialect.name == "postgresql":  # go on in the key's read transaction
-            answer = till.confirm_receipt(call.engine, body, now, conn=call.conn)
-        else:  # SQLite's writer starts with BEGIN IMMEDIATE on a connection of its own
-            call.release()
-            answer = till.confirm_receipt(call.engine, body, now)
-    finally:
-        call.release()
-    return json_response(answer)
+    """In the event loop likewise (one locking read, one read, one pipelined write)."""
+    _partner_scope(caller, body.partner)
+    return json_response(till.confirm_receipt(engine, body, now))
 
 
 @till_router.post("/offline", response_model=list[OfflineResult])

@@ -1,6 +1,6 @@
 """The till's receipts in the one order history: a confirmed receipt becomes an order of channel
 ``store``, and a return or cancel at the till updates it the way imported returns and status
-changes do. Both confirm paths (``hotpath`` and ``till``) and ``returns`` call this module on the
+changes do. The till's confirm and ``returns`` call this module on the
 connection of their own transaction, so the ledger and the order history never disagree, and an
 idempotent replay (answered before anything is written) writes nothing twice.
 
@@ -16,9 +16,23 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Table, func, select, type_coerce, update
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Select,
+    String,
+    Table,
+    bindparam,
+    func,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from omnicrm.identity.normalize import normalize
@@ -129,11 +143,19 @@ def _table(model: Any) -> Table:
     return model.__table__
 
 
-def _product_ids(conn: Connection, lines: Sequence[SaleLine], currency: str) -> dict[str, int]:
+@lru_cache(maxsize=8)
+def _products(dialect: str) -> Select:
+    if dialect == "postgresql":  # one statement (and plan) whatever the number of SKUs
+        wanted = Product.sku == func.any(bindparam("skus", type_=ARRAY(String)))
+    else:
+        wanted = Product.sku.in_(bindparam("skus", expanding=True))
+    return select(Product.sku, Product.id).where(wanted)
+
+
+def _placeholders(
+    conn: Connection, ids: dict[str, int], lines: Sequence[SaleLine], currency: str
+) -> dict[str, int]:
     """sku -> product id, adding a placeholder product for each SKU not in the catalogue."""
-    skus = sorted({line.sku for line in lines})
-    query = select(Product.sku, Product.id).where(Product.sku.in_(skus))
-    ids = dict(conn.execute(query).all())
     missing = [line for line in lines if line.sku not in ids]
     if not missing:
         return ids
@@ -158,14 +180,50 @@ def _product_ids(conn: Connection, lines: Sequence[SaleLine], currency: str) -> 
         _insert(conn, Product).on_conflict_do_nothing(index_elements=["sku"]),
         list(placeholders.values()),
     )
-    return dict(conn.execute(query).all())
+    skus = sorted({line.sku for line in lines})
+    return dict(conn.execute(select(Product.sku, Product.id).where(Product.sku.in_(skus))).all())
 
 
-def _next_order_id(conn: Connection) -> Any:
-    if conn.dialect.name == "postgresql":
+def _next_order_id(dialect: str) -> Any:
+    if dialect == "postgresql":
         return func.nextval(func.pg_get_serial_sequence("orders", "id"))
     # SQLite: the writer holds the database lock, as the ingest sinks do when reserving ids
     return select(func.coalesce(func.max(Order.id), 0) + 1).scalar_subquery()
+
+
+@lru_cache(maxsize=64)
+def _facts(account: ColumnElement, dialect: str) -> tuple[Select, Select]:
+    """The sale's customer, store, an order already stored under its key, the new order's id;
+    and the customer's cards."""
+    customer = select(LoyaltyAccount.customer_id).where(LoyaltyAccount.id == account)
+    found = select(
+        customer.scalar_subquery().label("customer_id"),
+        select(Store.id).where(Store.code == bindparam("store")).scalar_subquery().label("store"),
+        select(Order.id)
+        .where(Order.source == bindparam("source"), Order.source_key == bindparam("source_key"))
+        .scalar_subquery()
+        .label("existing"),
+        type_coerce(_next_order_id(dialect), BigInteger).label("order_id"),
+    )
+    cards = (
+        select(Identifier.value)
+        .where(Identifier.customer_id == customer.scalar_subquery(), Identifier.kind == "card")
+        .order_by(Identifier.value)
+    )
+    return found, cards
+
+
+def sale_reads(request: ReceiptRequest, account: ColumnElement, dialect: str) -> list[tuple]:
+    """The reads ``prepare_sale`` needs, as (statement, parameters) for the caller to send with
+    its own (``account``: the account, found in the same statement, or a bound parameter)."""
+    source, key = order_key(request.store, request.terminal, request.receipt_id)
+    found, cards = _facts(account, dialect)
+    skus = sorted({line.sku for line in request.lines})
+    return [
+        (_products(dialect), {"skus": skus}),
+        (found, {"store": request.store, "source": source, "source_key": key}),
+        (cards, {}),
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,42 +238,30 @@ def prepare_sale(
     conn: Connection,
     request: ReceiptRequest,
     quote: Quote,
+    reads: list[list[dict]],
     *,
     operation_id: int,
-    account_id: int,
     point_value_minor: int,
     currency: str,
     at: datetime,
 ) -> SaleWrite:
-    """The order of a confirmed receipt, for the account's customer, with its card(s) and the
-    identifier presented as record identifiers (so a bulk identity run keeps it there). An order
-    already stored under the same key (its POS export came first) is only linked, not doubled."""
+    """The order of a confirmed receipt (``reads``: the rows of ``sale_reads``), for the
+    account's customer, with its card(s) and the identifier presented as record identifiers (so
+    a bulk identity run keeps it there). An order already stored under the same key (its POS
+    export came first) is only linked, not doubled."""
     source, key = order_key(request.store, request.terminal, request.receipt_id)
     lines = sale_lines(request, quote)
-    products = _product_ids(conn, lines, currency)
-    found = conn.execute(
-        select(
-            LoyaltyAccount.customer_id,
-            select(Store.id).where(Store.code == request.store).scalar_subquery(),
-            select(Order.id)
-            .where(Order.source == source, Order.source_key == key)
-            .scalar_subquery(),
-            type_coerce(_next_order_id(conn), BigInteger),
-        ).where(LoyaltyAccount.id == account_id)
-    ).one()
-    customer_id, store_id, existing, order_id = found
-    if existing is not None:
+    products = _placeholders(conn, {r["sku"]: r["id"] for r in reads[0]}, lines, currency)
+    found = reads[1][0]
+    customer_id, store_id, order_id = found["customer_id"], found["store"], found["order_id"]
+    if found["existing"] is not None:
         link = (
             update(Order)
-            .where(Order.id == existing, Order.loyalty_operation_id.is_(None))
+            .where(Order.id == found["existing"], Order.loyalty_operation_id.is_(None))
             .values(loyalty_operation_id=operation_id)
         )
         return SaleWrite(((link, None),))
-    cards = conn.scalars(
-        select(Identifier.value)
-        .where(Identifier.customer_id == customer_id, Identifier.kind == "card")
-        .order_by(Identifier.value)
-    ).all()
+    cards = [r["value"] for r in reads[2]]
     order = {
         "id": order_id,
         "source": source,
@@ -282,11 +328,6 @@ def prepare_sale(
 def write_sale(conn: Connection, sale: SaleWrite) -> None:
     for statement, params in sale.statements:
         conn.execute(statement, params)
-
-
-def record_sale(conn: Connection, request: ReceiptRequest, quote: Quote, **sale: Any) -> None:
-    """Prepare and write the order of a confirmed receipt (see ``prepare_sale``)."""
-    write_sale(conn, prepare_sale(conn, request, quote, **sale))
 
 
 def _order_of(conn: Connection, operation_id: int) -> Any:

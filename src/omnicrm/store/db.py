@@ -26,7 +26,9 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url``; creates the SQLite file's folder if needed."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        # No pre-ping: it costs a round trip on every checkout; a connection the server closed
+        # fails its request once and is replaced.
+        return create_engine(url, pool_size=10, max_overflow=20)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -62,9 +64,28 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
 
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
-    """A session for reading: never takes SQLite's write lock."""
-    with engine.connect().execution_options(readonly=True) as conn, Session(bind=conn) as session:
-        yield session
+    """A session for reading: never takes SQLite's write lock. It ends with COMMIT (a read
+    changes nothing either way): a ROLLBACK would make psycopg drop its prepared statements,
+    and PostgreSQL parse and plan every statement again."""
+    with engine.connect().execution_options(readonly=True) as conn:
+        conn.begin()  # the session joins this transaction and leaves its end to us
+        with Session(bind=conn) as session:
+            yield session
+        conn.commit()
+
+
+@contextmanager
+def quick_read(engine: Engine) -> Iterator[Connection]:
+    """A connection for reads that need no common snapshot (each statement sees the latest
+    commits, e.g. a till quote, which a confirm re-reads under its lock): on PostgreSQL in
+    autocommit, so no BEGIN or COMMIT round trip; on SQLite a read transaction ended by COMMIT."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            yield conn
+        return
+    with engine.connect().execution_options(readonly=True) as conn:
+        yield conn
+        conn.commit()
 
 
 def release_cache(conn: Connection) -> None:
