@@ -111,20 +111,22 @@ def recommenders(lang: str, v: Version) -> Chart | None:
 
 
 def cluster_sizes(lang: str, v: Version) -> Chart | None:
+    """Horizontal bars: a cluster's name is a phrase, too long under a column."""
     found = v.params.get("clusters")
     if not found:
         return None
+    names = [c.get(f"name_{lang}", c["name_en"]) for c in found]
     data = [
         {
             "type": "bar",
-            "x": [c[f"name_{lang}"] if f"name_{lang}" in c else c["name_en"] for c in found],
-            "y": [c["customers"] for c in found],
+            "orientation": "h",
+            "y": names[::-1],
+            "x": [c["customers"] for c in found][::-1],
         }
     ]
+    layout = _layout(lang, height=max(240, 40 * len(found)), margin={"l": 320})
     return Chart(
-        "cluster-sizes",
-        translate(lang, "Customers per cluster"),
-        {"data": data, "layout": _layout(lang)},
+        "cluster-sizes", translate(lang, "Customers per cluster"), {"data": data, "layout": layout}
     )
 
 
