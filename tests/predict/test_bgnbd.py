@@ -93,3 +93,26 @@ def test_an_impossible_summary_is_refused_by_name(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         bgnbd.fit(np.array(x), np.array(t_x), np.array(age))
+
+
+def test_forecasts_stay_finite_when_the_fit_says_nobody_drops_out() -> None:
+    """A fit on a small early window (a 300-customer chain 120 days before its end) gave
+    a = 1085, b = 16979: Euler's form is then 0 x inf, while the paper's own form is finite;
+    the forecast takes the finite one."""
+    params = bgnbd.BgNbd(
+        0.704614657707983, 9.243177385316235, 1085.350967336543, 16979.1579572665, 0.0, 0
+    )
+    x = np.arange(0, 40, dtype=np.float64)
+    age = np.zeros_like(x)  # first purchase on the last day
+    r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    for t in (57.0,):
+        z = t / (alpha + age + t)
+        with np.errstate(all="ignore"):
+            euler = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+        paper = ((alpha + age) / (alpha + age + t)) ** (r + x) * hyp2f1(
+            r + x, b + x, a + b + x - 1, z
+        )
+        got = bgnbd.expected_if_alive(params, t, x, age)
+        assert not np.isfinite(euler).all()  # the case this guards against
+        assert np.isfinite(got).all()
+        np.testing.assert_allclose(got, (a + b + x - 1) / (a - 1) * (1 - paper), rtol=1e-6)

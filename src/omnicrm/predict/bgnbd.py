@@ -129,7 +129,14 @@ def expected_if_alive(params: BgNbd, t: float, x: np.ndarray, age: np.ndarray) -
     x = np.asarray(x, dtype=np.float64)
     age = np.asarray(age, dtype=np.float64)
     z = t / (alpha + age + t)
-    tail = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+    with np.errstate(invalid="ignore", over="ignore"):
+        tail = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+        unstable = ~np.isfinite(tail)
+        if unstable.any():  # where Euler's form is 0 x inf (a < 1, z near 1): the paper's own
+            paper = ((alpha + age) / (alpha + age + t)) ** (r + x) * hyp2f1(
+                r + x, b + x, a + b + x - 1, z
+            )
+            tail = np.where(unstable, paper, tail)
     return (a + b + x - 1) / (a - 1) * (1 - tail)
 
 

@@ -179,6 +179,9 @@ def score_summary(
         )
     spend = gammagamma.expected_spend(spend_params, x, mean)
     clv = terms.margin * spend * discounted
+    if not np.isfinite(clv).all():
+        bad = int((~np.isfinite(clv)).sum())
+        raise ValueError(f"the fitted models give no finite CLV for {bad} customers")
     scores = pa.table(
         {
             "customer_id": summary["customer_id"],
