@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from omnicrm.core.clock import utcnow
 from omnicrm.identity.aliases import live_id
+from omnicrm.identity.housecards import too_frequent
 from omnicrm.identity.merge import merge_profiles
 from omnicrm.identity.person import PersonFacts, clearly_different
 from omnicrm.identity.policy import (
@@ -91,8 +92,10 @@ def usable_identifiers(session: Session, rows: list[tuple[str, str]]) -> list[tu
 
 
 def _is_house_card(session: Session, record_id: int, value: str) -> dict | None:
-    """Usage evidence if the card's orders on this order's day exceed the policy."""
-    limit = policy_of("card").max_daily_uses  # type: ignore[union-attr]
+    """House card evidence a single receipt can settle: its card's receipts that day above what
+    a household makes (``housecards.too_frequent``); the signals that need the card's whole
+    history (different contacts, two tills at once) are the bulk run's."""
+    limit = policy_of("card").max_receipts_a_day  # type: ignore[union-attr]
     placed = session.scalar(select(Order.placed_at).where(Order.id == record_id))
     if placed is None or limit is None:
         return None
@@ -119,7 +122,8 @@ def _is_house_card(session: Session, record_id: int, value: str) -> dict | None:
             Order.placed_at < start + timedelta(days=1),
         )
     )
-    return {"max_orders_a_day": n, "day": start.date().isoformat()} if n and n > limit else None
+    evidence = too_frequent("card", n or 0)
+    return evidence and {**evidence, "day": start.date().isoformat()}
 
 
 def _quarantine(session: Session, kind: str, value: str, reason: str, evidence: dict) -> None:
