@@ -12,7 +12,9 @@ from sqlalchemy import ColumnElement, and_, false, func, insert, or_, select, up
 from sqlalchemy.orm import Session
 
 from omnicrm.core.clock import utcnow
+from omnicrm.identity import review
 from omnicrm.identity.aliases import live_id
+from omnicrm.identity.breaker import stream_may_merge, stream_record
 from omnicrm.identity.housecards import too_frequent
 from omnicrm.identity.merge import merge_profiles
 from omnicrm.identity.person import PersonFacts, clearly_different
@@ -239,6 +241,12 @@ def _join_owners(
     for other in sorted(set(owners) - {target}):
         shared = [f"{k}:{v}" for k, v in strong]
         evidence = {"rule": "shared_identifier", "identifiers": shared, "record": record}
+        held = stream_may_merge(session)
+        if held:  # the circuit breaker: a person decides, the record stays on the target
+            review.queue(
+                session, target, other, 1.0, {**evidence, "method": "deterministic"}, because=held
+            )
+            continue
         merge_profiles(session, target, other, method="deterministic", evidence=evidence)
         outcome.merged.append(other)
     outcome.customer_id, outcome.action = target, "merged" if outcome.merged else "attached"
@@ -259,6 +267,7 @@ def find_profile(
 def resolve_record(session: Session, record_type: str, record_id: int) -> RecordOutcome:
     """Attach record ``record_id`` of ``record_type`` ('order' | 'event') to its profile."""
     model = RECORD_MODELS[record_type]
+    stream_record(session)
     idents = _usable(session, record_type, record_id)
     outcome = RecordOutcome(None, "anonymous")
     if record_type == "order":

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from omnicrm.core.clock import utcnow
+from omnicrm.identity import review
 from omnicrm.identity.partition import partition
 from omnicrm.identity.snapshot import freeze_registry_identifiers, load_all, load_profiles
 from omnicrm.identity.writeback import WriteStats, apply_partition
@@ -25,6 +26,8 @@ class ResolveReport:
     deterministic: WriteStats = field(default_factory=WriteStats)
     probabilistic_merges: int = 0
     review_items: int = 0
+    stale_review_items: int = 0
+    """Pending suggestions closed because their two profiles became one (or one was erased)."""
     seconds: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -66,6 +69,8 @@ def resolve_all(
         report.probabilistic_merges = outcome.merged
         report.review_items = outcome.queued
         step("probabilistic")
+    with unit_of_work(engine) as session:
+        report.stale_review_items = review.close_stale(session)
     return report
 
 
