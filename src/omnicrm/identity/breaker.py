@@ -116,7 +116,7 @@ def status(session: Session, *, batches: int = 20) -> dict:
                 "at": b.created_at,
             }
             for b in recent
-        ],  # fmt: skip
+        ],
     }
 
 

@@ -10,12 +10,13 @@ anew, a Latin spelling, a typo).
 
 The model's m and u probabilities are learnt on the store's own data (u from random pairs, m by EM
 on the blocks), never downloaded, and common names weigh less than rare ones (term frequencies).
-Above the operator's ``merge_at`` (``thresholds``) a pair is linked: an always-link rule (``reason`` "probabilistic <score>") is
-recorded and the profiles involved are re-resolved in one set-based pass, so a replay keeps the
-link and the merge says 'probabilistic' with its score; between ``review_at`` and ``merge_at`` it
-goes to the review queue; below, nothing. A run proposing far more links than the runs before it
-trips the circuit breaker (``breaker``): its links go to the review queue instead, with the reason. A pair whose people are clearly different (a birth date
-or a name disagrees) is never linked, whatever the score.
+Above the operator's ``merge_at`` (``thresholds``) a pair is linked: an always-link rule
+(``reason`` "probabilistic <score>") is recorded and the profiles involved are re-resolved in one
+set-based pass, so a replay keeps the link and the merge says 'probabilistic' with its score;
+between ``review_at`` and ``merge_at`` it goes to the review queue; below, nothing. A run
+proposing far more links than the runs before it trips the circuit breaker (``breaker``): its
+links go to the review queue instead, with the reason. A pair whose people are clearly different
+(a birth date or a name disagrees) is never linked, whatever the score.
 
 The settings are backend-free Splink ``SettingsCreator`` objects: the same model runs on Spark
 (``SparkAPI``) when the profiles no longer fit one machine.

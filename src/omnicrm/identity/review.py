@@ -111,10 +111,11 @@ def _open(session: Session, item_id: int) -> ReviewItem:
 
 
 def _approve(session: Session, item: ReviewItem, by: str) -> None:
+    evidence = {**item.evidence, "rule": "review_approved", "review_id": item.id}
+    method = item.evidence.get("method", "probabilistic")  # a pair the breaker held: its own
     merge = merge_profiles(
-        session, item.left_id, item.right_id, method=item.evidence.get("method", "probabilistic"),
-        score=item.score, evidence={**item.evidence, "rule": "review_approved", "review_id": item.id},
-    )  # fmt: skip
+        session, item.left_id, item.right_id, method=method, score=item.score, evidence=evidence
+    )
     add_rule(
         session, "always_link", item.left_id, item.right_id, reason=f"review {item.id} approved"
     )
