@@ -11,11 +11,12 @@ stream is judged as it goes: the merge that would cross the limit is the first o
 """
 
 import threading
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import median
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from omnicrm.core.clock import utcnow
@@ -130,14 +131,18 @@ class _Window:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-_windows: dict[str, _Window] = {}
+_windows: "weakref.WeakKeyDictionary[Engine, _Window]" = weakref.WeakKeyDictionary()
 _windows_lock = threading.Lock()
 
 
 def _window(session: Session) -> _Window:
-    key = str(session.get_bind().engine.url)
+    """This process's open stream window of the session's database (one per engine)."""
+    engine = session.get_bind().engine
     with _windows_lock:
-        return _windows.setdefault(key, _Window())
+        window = _windows.get(engine)
+        if window is None:
+            window = _windows[engine] = _Window()
+        return window
 
 
 def stream_record(session: Session) -> None:
