@@ -2,7 +2,7 @@
 checked settings (API, CLI), bulk decisions by score, stale suggestions closed and never shown,
 the threshold curve from the decisions, and the circuit breaker on the stream."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from identity_store import T0, StoreBuilder
 from sqlalchemy import Engine, select
@@ -12,6 +12,7 @@ from omnicrm.identity import review
 from omnicrm.identity.command import app
 from omnicrm.identity.incremental import resolve_record
 from omnicrm.identity.merge import merge_profiles
+from omnicrm.identity.resolve import resolve_all
 from omnicrm.store.db import unit_of_work
 from omnicrm.store.schema import Customer, ResolutionBatch, ReviewItem
 from support import api_client
@@ -140,3 +141,46 @@ def test_the_stream_breaker_holds_merges_back_and_says_why(engine: Engine) -> No
         left, right = held[0]["left_id"], held[0]["right_id"]
         assert s.get(Customer, right).merged_into_id == left
     assert "Automatic merging is stopped" not in _cli(engine, "status").output
+
+
+def test_a_bulk_run_far_above_its_baseline_sends_its_merges_to_review(engine: Engine) -> None:
+    """Three quiet runs before; then a run that would merge twenty pairs (with the merge
+    threshold an operator set low) trips the breaker: it merges nothing, its pairs wait in review
+    with the reason, and the status says so."""
+    firsts = ("Анна", "Мария", "Ольга", "Елена", "Ирина", "Наталья", "Татьяна", "Светлана",
+              "Юлия", "Дарья", "Пётр", "Иван", "Сергей", "Андрей", "Алексей", "Дмитрий",
+              "Михаил", "Николай", "Егор", "Максим")  # fmt: skip
+    with unit_of_work(engine) as s:
+        b = StoreBuilder(s)
+        for n, first in enumerate(firsts):
+            for copy in range(2):  # one person's two cards, no key in common
+                b.member(
+                    f"2{copy}00000003{n:03d}",
+                    first,
+                    f"Фамилия{chr(1072 + n)}",
+                    birth=date(1980 + n, 1 + n % 12, 1 + n),
+                    gender="F" if n < 10 else "M",
+                )
+        for _ in range(3):
+            s.add(ResolutionBatch(kind="bulk", records=40, merges=0, baseline=None,
+                                  tripped=False, created_at=T0))  # fmt: skip
+    client = api_client(engine)
+    client.put(f"{API}/settings", json={"merge_at": 0.51, "review_at": 0.5, "breaker_floor": 5})
+    report = resolve_all(engine, probabilistic=True)
+    assert report.probabilistic_merges == 0
+    status = client.get(f"{API}/status").json()
+    assert status["breaker"]["open"]
+    assert "in a bulk batch of 40 records" in status["breaker"]["reason"]
+    held = client.get(f"{API}/review?limit=500").json()
+    assert len(held) == report.review_items >= 15
+    assert all(i["queued_because"] == status["breaker"]["reason"] for i in held)
+    assert status["batches"][0]["tripped"]
+    with unit_of_work(engine) as s:
+        assert s.scalar(select(Customer.id).where(Customer.merged_into_id.is_not(None))) is None
+    # The operator looks, approves the held pairs in bulk and closes the breaker.
+    done = client.post(f"{API}/review/bulk", json={"approve_from": 0.5}).json()
+    assert done["approved"] == len(held)
+    assert client.post(f"{API}/breaker/reset").json()["breaker"]["open"] is False
+    with unit_of_work(engine) as s:
+        merged = s.scalars(select(Customer.id).where(Customer.merged_into_id.is_not(None)))
+        assert len(merged.all()) == len(held)
