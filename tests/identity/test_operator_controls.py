@@ -170,7 +170,7 @@ def test_a_bulk_run_far_above_its_baseline_sends_its_merges_to_review(engine: En
     assert report.probabilistic_merges == 0
     status = client.get(f"{API}/status").json()
     assert status["breaker"]["open"]
-    assert "in a bulk batch of 40 records" in status["breaker"]["reason"]
+    assert "in a bulk probabilistic batch of 40 records" in status["breaker"]["reason"]
     held = client.get(f"{API}/review?limit=500").json()
     assert len(held) == report.review_items >= 15
     assert all(i["queued_because"] == status["breaker"]["reason"] for i in held)
@@ -184,3 +184,40 @@ def test_a_bulk_run_far_above_its_baseline_sends_its_merges_to_review(engine: En
     with unit_of_work(engine) as s:
         merged = s.scalars(select(Customer.id).where(Customer.merged_into_id.is_not(None)))
         assert len(merged.all()) == len(held)
+
+
+def test_a_bad_feed_in_the_deterministic_run_is_held_back_whole(engine: Engine) -> None:
+    """A feed that ties twelve members together by a phone nobody quarantined (each order names
+    two members' cards and no one else) trips the deterministic run's breaker: nothing of the
+    run is written, each merge waits in review, and the next run, breaker open, holds again."""
+    with unit_of_work(engine) as s:
+        b = StoreBuilder(s)
+        members = [b.member(f"2000000004{n:03d}", "Анна", "Иванова") for n in range(24)]
+        for _ in range(2):
+            s.add(ResolutionBatch(kind="keys", records=48, merges=0, baseline=None,
+                                  tripped=False, created_at=T0))  # fmt: skip
+    client = api_client(engine)
+    client.put(f"{API}/settings", json={"breaker_floor": 5})
+    resolve_all(engine)  # the members alone: nothing merges, a quiet batch
+    with unit_of_work(engine) as s:
+        b = StoreBuilder(s)
+        for n in range(12):
+            b.order(("card", f"2000000004{2 * n:03d}"), ("card", f"2000000004{2 * n + 1:03d}"))
+    report = resolve_all(engine)
+    assert (report.deterministic.merges, report.deterministic.held_back) == (0, 12)
+    status = client.get(f"{API}/status").json()
+    assert "12 automatic merges in a bulk deterministic batch" in status["breaker"]["reason"]
+    held = client.get(f"{API}/review").json()
+    assert {(i["left_id"], i["right_id"]) for i in held} == {
+        (members[2 * n], members[2 * n + 1]) for n in range(12)
+    }
+    assert all(i["evidence"]["method"] == "deterministic" for i in held)
+    with unit_of_work(engine) as s:
+        assert s.scalar(select(Customer.id).where(Customer.merged_into_id.is_not(None))) is None
+    again = resolve_all(engine)  # still open: held again, nothing queued twice
+    assert again.deterministic.held_back == 12
+    assert len(client.get(f"{API}/review").json()) == 12
+    client.post(f"{API}/breaker/reset")
+    client.put(f"{API}/settings", json={"breaker_floor": 20})  # the operator judges it fine
+    assert resolve_all(engine).deterministic.merges == 12
+    assert client.get(f"{API}/review").json() == []  # the held items are stale now

@@ -2,9 +2,11 @@
 batches before it (a bad feed, a shared value nobody quarantined) stops automatic merging; what it
 would have merged waits in the review queue with the reason, until an operator closes the breaker.
 
-A batch is one bulk probabilistic run, or ``stream_batch`` streamed records (counted per server
-process). Its rate is automatic merges per 1,000 records; the baseline is the median rate of the
-last ``breaker_window`` batches of the same kind that did not trip. A batch trips when its merges
+A batch is one bulk run's deterministic write (kind ``keys``: records = every record resolved),
+its probabilistic stage (``bulk``: records = profiles compared), or ``stream_batch`` streamed
+records (``stream``, counted per server process). Its rate is automatic merges per 1,000
+records; the baseline is the median rate of the last ``breaker_window`` batches of the same kind
+that did not trip. A batch trips when its merges
 exceed ``max(breaker_floor, breaker_factor x baseline x records / 1000)``; with no earlier batch
 there is no baseline and it never trips (the first run of an estate merges its backlog). The
 stream is judged as it goes: the merge that would cross the limit is the first one held back.
@@ -22,6 +24,8 @@ from sqlalchemy.orm import Session
 from omnicrm.core.clock import utcnow
 from omnicrm.identity.thresholds import Thresholds, controls_row, load
 from omnicrm.store.schema import IdentityControls, ResolutionBatch
+
+NAMES = {"keys": "bulk deterministic", "bulk": "bulk probabilistic", "stream": "stream"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +47,7 @@ def judge(kind: str, records: int, merges: int, rates: list[float], t: Threshold
         return Verdict(False, baseline, allowed)
     rate = 1000 * merges / max(records, 1)
     reason = (
-        f"circuit breaker: {merges} automatic merges in a {kind} batch of {records} records "
+        f"circuit breaker: {merges} automatic merges in a {NAMES[kind]} batch of {records} records "
         f"({rate:.1f} per 1,000) against a baseline of {baseline:.1f} per 1,000 (median of the "
         f"last {len(rates)} batches); the limit is {allowed:.0f}"
     )
@@ -72,10 +76,18 @@ def _trip(session: Session, reason: str, now: datetime) -> None:
         row.breaker_open_since, row.breaker_reason = now, reason
 
 
-def record_batch(session: Session, kind: str, records: int, merges: int) -> Verdict:
-    """Judge a finished batch, keep it as history, and open the breaker when it trips."""
+def verdict_of(session: Session, kind: str, records: int, merges: int) -> Verdict:
+    """Judge a batch against the history of its kind (nothing is written)."""
     t = load(session)
-    verdict = judge(kind, records, merges, rates(session, kind, t), t)
+    return judge(kind, records, merges, rates(session, kind, t), t)
+
+
+def record_batch(
+    session: Session, kind: str, records: int, merges: int, verdict: Verdict | None = None
+) -> Verdict:
+    """Judge a finished batch (unless ``verdict`` was already reached), keep it as history, and
+    open the breaker when it trips."""
+    verdict = verdict or verdict_of(session, kind, records, merges)
     now = utcnow()
     session.add(
         ResolutionBatch(kind=kind, records=records, merges=merges, baseline=verdict.baseline,
