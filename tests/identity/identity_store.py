@@ -82,11 +82,13 @@ class StoreBuilder:
         channel: str = "web",
         name: str | None = None,
         store: int | None = None,
+        key: str | None = None,
     ) -> int:
+        """An order; ``key`` is its source key (a POS receipt's ``store/terminal/receipt``)."""
         n = next(self._seq)
         order = Order(
             source=channel,
-            source_key=f"O{n}",
+            source_key=key or f"O{n}",
             channel=channel,
             store_id=store,
             placed_at=at or T0 + timedelta(hours=n),

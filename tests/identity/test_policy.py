@@ -5,7 +5,7 @@ from datetime import date
 import pyarrow as pa
 import pytest
 
-from omnicrm.identity.partition import LINKS_SCHEMA, STORES_SCHEMA, ResolutionInput, partition
+from omnicrm.identity.partition import LINKS_SCHEMA, ResolutionInput, partition
 from omnicrm.identity.person import PersonFacts, clearly_different, clearly_same
 from omnicrm.identity.policy import (
     POLICIES,
@@ -126,25 +126,22 @@ def test_registry_house_card_needs_a_non_person_name_and_no_personal_data() -> N
     assert not is_registry_house_card("Анна", "Иванова", has_contact=False, has_birth_date=False)
 
 
-def test_store_share_finds_a_till_card_a_daily_limit_cannot_see() -> None:
-    """Ten receipts a day never happen at a quiet store, but 60 of its 1,000 receipts on one card
-    over a year do; 60 of a busy store's 10,000 is a regular. Pure ``partition`` on Arrow input."""
-    card = POLICIES["card"]
-    assert card.min_store_receipts == 50
-    days = [f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}" for i in range(60)]
+def test_frequency_alone_needs_more_baskets_than_a_household_makes() -> None:
+    """Eight receipts in a day are a loyal shopper's; 21 are more than one household buys. Pure
+    ``partition`` on Arrow input."""
+    assert POLICIES["card"].max_receipts_a_day == 20
     links = pa.table(
         {
-            "node_type": ["order"] * 120,
-            "node_id": list(range(1, 121)),
-            "kind": ["card"] * 120,
-            "value": ["2500000000019"] * 60 + ["2000000000017"] * 60,
-            "day": days * 2,
-            "place": [1] * 60 + [2] * 60,
+            "node_type": ["order"] * 29,
+            "node_id": list(range(1, 30)),
+            "kind": ["card"] * 29,
+            "value": ["2000000000017"] * 8 + ["2500000000019"] * 21,
+            "day": ["2025-03-01"] * 29,
         },
         schema=LINKS_SCHEMA,
     )
-    stores = pa.table({"place": [1, 2], "receipts": [1000, 10_000]}, schema=STORES_SCHEMA)
-    part = partition(ResolutionInput(links=links, people={}, stores=stores))
-    (house,) = part.quarantine
+    (house,) = partition(ResolutionInput(links=links, people={})).quarantine
     assert (house.kind, house.value, house.reason) == ("card", "2500000000019", "house_card")
-    assert house.evidence == {"store": 1, "orders": 60, "store_orders": 1000}
+    assert house.evidence == {
+        "too_frequent": {"most_receipts_a_day": 21, "days_over": 1, "limit": 20}
+    }

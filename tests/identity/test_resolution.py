@@ -155,14 +155,14 @@ def test_house_card_is_detected_from_the_registry(engine: Engine) -> None:
     assert card_owner not in owners
 
 
-def test_card_seen_with_many_contacts_is_shared(engine: Engine) -> None:
+def test_card_seen_with_many_contacts_is_a_house_card(engine: Engine) -> None:
     """A card lent to whoever forgot theirs shows up next to more phones than a person has."""
     card = "2000000000048"
     with unit_of_work(engine) as s:
         b = StoreBuilder(s)
         orders = [b.order(("card", card), ("phone", f"+7916111220{i}")) for i in range(5)]
     resolve_all(engine, probabilistic=False)
-    assert _quarantined(engine) == {("card", card): "shared"}
+    assert _quarantined(engine) == {("card", card): "house_card"}
     with unit_of_work(engine) as s:
         assert len({s.get(Order, o).customer_id for o in orders}) == 5
 

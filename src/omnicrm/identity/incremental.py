@@ -12,7 +12,10 @@ from sqlalchemy import ColumnElement, and_, false, func, insert, or_, select, up
 from sqlalchemy.orm import Session
 
 from omnicrm.core.clock import utcnow
+from omnicrm.identity import review
 from omnicrm.identity.aliases import live_id
+from omnicrm.identity.breaker import stream_may_merge, stream_record
+from omnicrm.identity.housecards import too_frequent
 from omnicrm.identity.merge import merge_profiles
 from omnicrm.identity.person import PersonFacts, clearly_different
 from omnicrm.identity.policy import (
@@ -91,8 +94,10 @@ def usable_identifiers(session: Session, rows: list[tuple[str, str]]) -> list[tu
 
 
 def _is_house_card(session: Session, record_id: int, value: str) -> dict | None:
-    """Usage evidence if the card's orders on this order's day exceed the policy."""
-    limit = policy_of("card").max_daily_uses  # type: ignore[union-attr]
+    """House card evidence a single receipt can settle: its card's receipts that day above what
+    a household makes (``housecards.too_frequent``); the signals that need the card's whole
+    history (different contacts, two tills at once) are the bulk run's."""
+    limit = policy_of("card").max_receipts_a_day  # type: ignore[union-attr]
     placed = session.scalar(select(Order.placed_at).where(Order.id == record_id))
     if placed is None or limit is None:
         return None
@@ -119,7 +124,8 @@ def _is_house_card(session: Session, record_id: int, value: str) -> dict | None:
             Order.placed_at < start + timedelta(days=1),
         )
     )
-    return {"max_orders_a_day": n, "day": start.date().isoformat()} if n and n > limit else None
+    evidence = too_frequent("card", n or 0)
+    return evidence and {**evidence, "day": start.date().isoformat()}
 
 
 def _quarantine(session: Session, kind: str, value: str, reason: str, evidence: dict) -> None:
@@ -235,6 +241,12 @@ def _join_owners(
     for other in sorted(set(owners) - {target}):
         shared = [f"{k}:{v}" for k, v in strong]
         evidence = {"rule": "shared_identifier", "identifiers": shared, "record": record}
+        held = stream_may_merge(session)
+        if held:  # the circuit breaker: a person decides, the record stays on the target
+            review.queue(
+                session, target, other, 1.0, {**evidence, "method": "deterministic"}, because=held
+            )
+            continue
         merge_profiles(session, target, other, method="deterministic", evidence=evidence)
         outcome.merged.append(other)
     outcome.customer_id, outcome.action = target, "merged" if outcome.merged else "attached"
@@ -255,6 +267,7 @@ def find_profile(
 def resolve_record(session: Session, record_type: str, record_id: int) -> RecordOutcome:
     """Attach record ``record_id`` of ``record_type`` ('order' | 'event') to its profile."""
     model = RECORD_MODELS[record_type]
+    stream_record(session)
     idents = _usable(session, record_type, record_id)
     outcome = RecordOutcome(None, "anonymous")
     if record_type == "order":

@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from omnicrm.identity.graph import components, constrained_components
+from omnicrm.identity.housecards import find_house_cards
 from omnicrm.identity.person import PersonFacts, clearly_different, clearly_same, names_differ
 from omnicrm.identity.policy import (
     POLICIES,
@@ -33,16 +34,15 @@ LINKS_SCHEMA = pa.schema(
         ("kind", pa.string()),
         ("value", pa.string()),
         ("day", pa.string()),  # YYYY-MM-DD of an order, for usage-based house card detection
-        ("place", pa.int64()),  # the store of an order (``orders.store_id``), if any
     ]
 )
-STORES_SCHEMA = pa.schema([("place", pa.int64()), ("receipts", pa.int64())])
 VISITS_SCHEMA = pa.schema(
     [
         ("node_type", pa.string()),  # order (a receipt) | event (a sensor sighting)
         ("node_id", pa.int64()),
         ("place", pa.int64()),  # the store
         ("ts", pa.int64()),  # epoch seconds (UTC)
+        ("till", pa.string()),  # the terminal of a store receipt, when its key names one
     ]
 )
 ANCHORS_SCHEMA = pa.schema(
@@ -73,12 +73,9 @@ class ResolutionInput:
     """Values already quarantined by an earlier decision that must stay so."""
     scores: dict[tuple[int, int], float] = field(default_factory=dict)
     """The model's score of each always-link pair the probabilistic stage recorded."""
-    stores: pa.Table = field(default_factory=STORES_SCHEMA.empty_table)
-    """STORES_SCHEMA: every store's number of orders (anonymous ones included), the traffic a
-    card's share is measured against; empty when resolving a few profiles."""
     visits: pa.Table = field(default_factory=VISITS_SCHEMA.empty_table)
     """VISITS_SCHEMA: where and when in-store records happened, for corroborating a sensor value
-    by the identified receipts near its sightings."""
+    by the identified receipts near its sightings, and for a card used at two tills at once."""
 
 
 @dataclass
@@ -99,9 +96,9 @@ def _policy_table() -> pa.Table:
             "linking": [p.linking.value for p in ps],
             "creates": [p.creates.value for p in ps],
             "max_people": [p.max_people for p in ps],
-            "max_daily_uses": [p.max_daily_uses for p in ps],
-            "max_store_share": [p.max_store_share for p in ps],
-            "min_store_receipts": [p.min_store_receipts for p in ps],
+            "max_receipts_a_day": [p.max_receipts_a_day for p in ps],
+            "overlap_minutes": [p.overlap_minutes for p in ps],
+            "min_overlap_days": [p.min_overlap_days for p in ps],
             "max_companions": [p.max_companions for p in ps],
             "near_seconds": [
                 p.near_receipt_minutes * 60 if p.near_receipt_minutes else None for p in ps
@@ -162,7 +159,7 @@ class _Resolver:
         blocked, params = _blocked_predicate()
         self.con.execute(
             f"""CREATE TEMP TABLE l AS
-                SELECT li.node_type, li.node_id, li.kind, li.value, li.day, li.place,
+                SELECT li.node_type, li.node_id, li.kind, li.value, li.day,
                        p.priority, p.linking
                 FROM links_in li JOIN pol p USING (kind)
                 WHERE p.linking <> 'never' AND NOT ({blocked})""",
@@ -185,62 +182,12 @@ class _Resolver:
         self.con.unregister("q_new")
 
     def find_house_cards(self) -> None:
-        """Cards that are a till's rather than a person's, by the evidence a retailer has: the
-        registry says so (no person's name, no personal data), or usage does (more orders a day
-        than a person makes, a share of a store's receipts no shopper reaches, more distinct
-        phones / e-mails on its orders than one person has)."""
+        """Cards that are a till's rather than a person's: the registry says so (no person's
+        name, no personal data), or the receipts show several people (``housecards``)."""
         self._registry_house_cards()
-        rows = self.con.execute(
-            """SELECT kind, value, max(n), count(*), sum(n) FROM (
-                   SELECT l.kind, l.value, l.day, count(*) AS n FROM l JOIN pol p USING (kind)
-                   WHERE l.node_type = 'order' AND p.max_daily_uses IS NOT NULL
-                   GROUP BY ALL HAVING count(*) > any_value(p.max_daily_uses))
-               WHERE (kind, value) NOT IN (SELECT kind, value FROM q)
-               GROUP BY kind, value ORDER BY kind, value"""
-        ).fetchall()
+        self.con.register("visits_in", self.inp.visits)
         self._add_quarantine(
-            [
-                Quarantine(k, v, "house_card", {"max_orders_a_day": m, "busy_days": d, "orders": n})
-                for k, v, m, d, n in rows
-            ]
-        )
-        self.con.register("stores_in", self.inp.stores)
-        rows = self.con.execute(
-            """SELECT l.kind, l.value, l.place, count(DISTINCT l.node_id) AS n,
-                      any_value(s.receipts) AS receipts
-               FROM l JOIN pol p USING (kind) JOIN stores_in s USING (place)
-               WHERE l.node_type = 'order' AND p.max_store_share IS NOT NULL
-                 AND (l.kind, l.value) NOT IN (SELECT kind, value FROM q)
-               GROUP BY l.kind, l.value, l.place
-               HAVING count(DISTINCT l.node_id) >= any_value(p.min_store_receipts)
-                  AND count(DISTINCT l.node_id)
-                      > any_value(p.max_store_share) * any_value(s.receipts)
-               ORDER BY l.kind, l.value, l.place"""
-        ).fetchall()
-        seen: set[tuple[str, str]] = set()
-        found = []
-        for k, v, place, n, receipts in rows:
-            if (k, v) not in seen:
-                seen.add((k, v))
-                evidence = {"store": place, "orders": n, "store_orders": receipts}
-                found.append(Quarantine(k, v, "house_card", evidence))
-        self._add_quarantine(found)
-        rows = self.con.execute(
-            """WITH r AS (SELECT l.node_type, l.node_id, l.kind, l.value
-                          FROM l JOIN pol p USING (kind)
-                          WHERE l.node_type IN ('order', 'event') AND p.contact
-                            AND (l.kind, l.value) NOT IN (SELECT kind, value FROM q)),
-                    c AS (SELECT a.kind, a.value, b.kind AS other, count(DISTINCT b.value) AS n,
-                                 any_value(p.max_companions) AS most
-                          FROM r a JOIN pol p ON p.kind = a.kind AND p.max_companions IS NOT NULL
-                          JOIN r b ON b.node_type = a.node_type AND b.node_id = a.node_id
-                                  AND b.kind <> a.kind
-                          GROUP BY a.kind, a.value, b.kind)
-               SELECT kind, value, map(list(other ORDER BY other), list(n ORDER BY other))
-               FROM c GROUP BY kind, value HAVING max(n - most) > 0 ORDER BY kind, value"""
-        ).fetchall()
-        self._add_quarantine(
-            [Quarantine(k, v, "shared", {"distinct_companions": dict(m)}) for k, v, m in rows]
+            [Quarantine(k, v, "house_card", ev) for k, v, ev in find_house_cards(self.con)]
         )
 
     def _registry_house_cards(self) -> None:

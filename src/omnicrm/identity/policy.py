@@ -39,18 +39,20 @@ class IdentifierPolicy:
     max_people: int = 1
     """Distinct people (loyalty members that are clearly not one person) who may carry the value
     before it is *shared* and quarantined (a family phone)."""
-    max_daily_uses: int | None = None
-    """Orders a day above which the value is a till's house card rather than a person's."""
-    max_store_share: float | None = None
-    """Share of one store's receipts above which the value is the till's rather than a shopper's
-    (a regular buys there weekly; a house card is on a few percent of all receipts) ..."""
-    min_store_receipts: int = 0
-    """... once the value is on at least this many of that store's receipts (below it a share of a
-    quiet store's traffic says nothing)."""
+    max_receipts_a_day: int | None = None
+    """Receipts in one (UTC) day above which the value is on more baskets than one household
+    makes: a loyal shopper visits daily and may buy 8 times in a day, a till's card is on every
+    forgetful customer's receipt. Frequency alone never says more than this."""
+    overlap_minutes: int | None = None
+    """Two receipts carrying the value at different tills (another store, or another terminal of
+    the store) within this many minutes are two people at once ..."""
+    min_overlap_days: int = 1
+    """... and seen so on at least this many distinct days, the value is passed between people
+    (once is a couple splitting at two tills; a house card does it every week)."""
     max_companions: int | None = None
-    """Distinct values of one other contact kind (phones, e-mails, buyer accounts) seen on the
-    same orders and events above which the value is passed around (a card a cashier lends every
-    customer who forgot theirs) rather than one person's."""
+    """Distinct values of one other contact or device kind (phones, e-mails, buyer accounts,
+    wallets, app devices) seen on the same orders and events above which the value is passed
+    around (a card a cashier lends every customer who forgot theirs) rather than one person's."""
     blocked: tuple[str, ...] = ()
     """Regular expressions (matched against the normalised value) of values that name nobody."""
     near_receipt_minutes: int | None = None
@@ -82,9 +84,9 @@ POLICIES: dict[str, IdentifierPolicy] = {
             Linking.ALONE,
             Creates.ALWAYS,
             priority=10,
-            max_daily_uses=6,
-            max_store_share=0.02,
-            min_store_receipts=50,
+            max_receipts_a_day=20,
+            overlap_minutes=5,
+            min_overlap_days=3,
             max_companions=3,
             blocked=(_repeated_digits("", 13), r"^1234567890123$", r"^0123456789012$"),
         ),

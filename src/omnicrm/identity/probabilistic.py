@@ -10,11 +10,13 @@ anew, a Latin spelling, a typo).
 
 The model's m and u probabilities are learnt on the store's own data (u from random pairs, m by EM
 on the blocks), never downloaded, and common names weigh less than rare ones (term frequencies).
-Above ``MERGE_AT`` a pair is linked: an always-link rule (``reason`` "probabilistic <score>") is
-recorded and the profiles involved are re-resolved in one set-based pass, so a replay keeps the
-link and the merge says 'probabilistic' with its score; between ``REVIEW_AT`` and ``MERGE_AT`` it
-goes to the review queue; below, nothing. A pair whose people are clearly different (a birth date
-or a name disagrees) is never linked, whatever the score.
+Above the operator's ``merge_at`` (``thresholds``) a pair is linked: an always-link rule
+(``reason`` "probabilistic <score>") is recorded and the profiles involved are re-resolved in one
+set-based pass, so a replay keeps the link and the merge says 'probabilistic' with its score;
+between ``review_at`` and ``merge_at`` it goes to the review queue; below, nothing. A run
+proposing far more links than the runs before it trips the circuit breaker (``breaker``): its
+links go to the review queue instead, with the reason. A pair whose people are clearly different
+(a birth date or a name disagrees) is never linked, whatever the score.
 
 The settings are backend-free Splink ``SettingsCreator`` objects: the same model runs on Spark
 (``SparkAPI``) when the profiles no longer fit one machine.
@@ -30,16 +32,13 @@ import pyarrow as pa
 from sqlalchemy import Engine, insert, select
 
 from omnicrm.core.clock import utcnow
+from omnicrm.identity import breaker, thresholds
 from omnicrm.identity.arrow_io import read_table
 from omnicrm.identity.person import PersonFacts, clearly_different
 from omnicrm.identity.translit import canonical_name, split_full_name
 from omnicrm.store.db import unit_of_work
 from omnicrm.store.schema import LinkRule, ReviewItem
 
-MERGE_AT = 0.999
-"""Match probability from which a pair is linked without a person looking."""
-REVIEW_AT = 0.5
-"""Match probability from which a pair is queued for review."""
 SEED = 42
 PRIOR = 1e-4
 """Probability that two random profiles are one person, until the store's own data says."""
@@ -223,8 +222,8 @@ def _settings():  # type: ignore[no-untyped-def]
     )
 
 
-def score_pairs(profiles: pa.Table) -> list[tuple[int, int, float, dict]]:
-    """Candidate pairs above ``REVIEW_AT`` with their probability and the fields that agreed."""
+def score_pairs(profiles: pa.Table, review_at: float) -> list[tuple[int, int, float, dict]]:
+    """Candidate pairs from ``review_at`` with their probability and the fields that agreed."""
     from splink import DuckDBAPI, Linker, block_on
 
     if profiles.num_rows < 2:
@@ -242,7 +241,7 @@ def score_pairs(profiles: pa.Table) -> list[tuple[int, int, float, dict]]:
     if not 0 < settings._probability_two_random_records_match < 1:  # a store too small to count
         settings._probability_two_random_records_match = PRIOR
     training.estimate_u_using_random_sampling(max_pairs=1e6, seed=SEED)
-    scored = linker.inference.predict(threshold_match_probability=REVIEW_AT).as_duckdbpyrelation()
+    scored = linker.inference.predict(threshold_match_probability=review_at).as_duckdbpyrelation()
     rows = (
         scored.select(
             "unique_id_l, unique_id_r, match_probability, first_name_l, first_name_r, "
@@ -277,8 +276,10 @@ def match_profiles(engine: Engine) -> MatchOutcome:
 
     profiles = _profiles(engine)
     outcome.profiles = profiles.num_rows
+    with unit_of_work(engine) as session:
+        settings = thresholds.load(session)
     step("read")
-    pairs = score_pairs(profiles)
+    pairs = score_pairs(profiles, settings.review_at)
     outcome.compared = len(pairs)
     step("score")
     ids, firsts, lasts = (
@@ -298,21 +299,32 @@ def match_profiles(engine: Engine) -> MatchOutcome:
         )
         queued = set(session.execute(select(ReviewItem.left_id, ReviewItem.right_id)).all())
         now = utcnow()
-        rules, items = [], []
+        sure, items = [], []
         for left, right, p, agreed in pairs:
             if (left, right) in never or clearly_different(facts[left], facts[right]):
                 continue
             evidence = {"score": round(p, 6), "compared": agreed, "model": "splink-fellegi-sunter"}
-            if p >= MERGE_AT:
+            if p >= settings.merge_at:
                 if (left, right) not in linked:
-                    rules.append(
-                        {"kind": "always_link", "left_id": left, "right_id": right,
-                         "reason": f"{RULE_PREFIX} {p:.6f}", "created_at": now}
-                    )  # fmt: skip
+                    sure.append((left, right, p, evidence))
             elif (left, right) not in queued:
                 items.append(
                     {"left_id": left, "right_id": right, "score": p, "evidence": evidence,
-                     "status": "pending", "created_at": now}
+                     "status": "pending", "created_at": now, "queued_because": None}
+                )  # fmt: skip
+        breaker.record_batch(session, "bulk", profiles.num_rows, len(sure))
+        held = breaker.open_reason(session)
+        rules = []
+        for left, right, p, evidence in sure:
+            if not held:
+                rules.append(
+                    {"kind": "always_link", "left_id": left, "right_id": right,
+                     "reason": f"{RULE_PREFIX} {p:.6f}", "created_at": now}
+                )  # fmt: skip
+            elif (left, right) not in queued:  # the breaker is open: a person decides
+                items.append(
+                    {"left_id": left, "right_id": right, "score": p, "evidence": evidence,
+                     "status": "pending", "created_at": now, "queued_because": held}
                 )  # fmt: skip
         if rules:
             session.execute(insert(LinkRule), rules)

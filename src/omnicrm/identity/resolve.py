@@ -5,14 +5,16 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from omnicrm.core.clock import utcnow
-from omnicrm.identity.partition import partition
+from omnicrm.identity import breaker, review
+from omnicrm.identity.partition import Partition, ResolutionInput, partition
 from omnicrm.identity.snapshot import freeze_registry_identifiers, load_all, load_profiles
 from omnicrm.identity.writeback import WriteStats, apply_partition
 from omnicrm.store.db import unit_of_work
+from omnicrm.store.schema import Merge
 
 Progress = Callable[[str], None]
 
@@ -25,6 +27,8 @@ class ResolveReport:
     deterministic: WriteStats = field(default_factory=WriteStats)
     probabilistic_merges: int = 0
     review_items: int = 0
+    stale_review_items: int = 0
+    """Pending suggestions closed because their two profiles became one (or one was erased)."""
     seconds: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -57,7 +61,7 @@ def resolve_all(
         report.records = part.records.num_rows
         report.clusters = part.clusters.num_rows
         report.quarantined = len(part.quarantine)
-        report.deterministic = apply_partition(conn, inp, part, utcnow(), full=True)
+        report.deterministic = _write_guarded(session, inp, part, report.records)
         step("write")
     if probabilistic:
         from omnicrm.identity.probabilistic import match_profiles
@@ -66,7 +70,39 @@ def resolve_all(
         report.probabilistic_merges = outcome.merged
         report.review_items = outcome.queued
         step("probabilistic")
+    with unit_of_work(engine) as session:
+        report.stale_review_items = review.close_stale(session)
     return report
+
+
+def _write_guarded(
+    session: Session, inp: ResolutionInput, part: Partition, records: int
+) -> WriteStats:
+    """Write the partition unless the circuit breaker holds its merges back: the write runs in
+    a savepoint, and when its merges trip the breaker (or it is open) the savepoint is undone and
+    each merge waits in the review queue instead, with the reason (nothing else is written)."""
+    conn = session.connection()
+    savepoint = conn.begin_nested()
+    stats = apply_partition(conn, inp, part, utcnow(), full=True)
+    verdict = breaker.verdict_of(session, "keys", records, stats.merges)
+    held = breaker.open_reason(session) if stats.merges else None
+    if not (verdict.tripped or held):
+        savepoint.commit()
+        breaker.record_batch(session, "keys", records, stats.merges, verdict)
+        return stats
+    merges = session.execute(
+        select(Merge.survivor_id, Merge.absorbed_id, Merge.evidence).where(
+            Merge.id.in_(stats.merge_ids)
+        )
+    ).all()
+    savepoint.rollback()
+    session.expire_all()
+    breaker.record_batch(session, "keys", records, stats.merges, verdict)
+    reason = breaker.open_reason(session)
+    for survivor, absorbed, evidence in merges:
+        kept = {k: v for k, v in evidence.items() if k != "moved"}
+        review.queue(session, survivor, absorbed, 1.0, {**kept, "method": "deterministic"}, reason)
+    return WriteStats(held_back=len(merges))
 
 
 def reresolve_profiles(session: Session, customer_ids: list[int]) -> WriteStats:

@@ -11,7 +11,6 @@ from omnicrm.identity.arrow_io import read_table
 from omnicrm.identity.partition import (
     ANCHORS_SCHEMA,
     LINKS_SCHEMA,
-    STORES_SCHEMA,
     VISITS_SCHEMA,
     ResolutionInput,
 )
@@ -54,19 +53,30 @@ def _epoch(conn: Connection, column: str) -> str:
     return f"CAST(strftime('%s', {column}) AS INTEGER)"
 
 
+def _till(conn: Connection) -> str:
+    """The terminal of a store receipt: the middle of its POS key ``store/terminal/receipt``."""
+    if conn.dialect.name == "postgresql":
+        middle = "split_part(o.source_key, '/', 2)"
+    else:
+        rest = "substr(o.source_key, instr(o.source_key, '/') + 1)"
+        middle = f"substr({rest}, 1, instr({rest}, '/') - 1)"
+    return f"CASE WHEN o.source = 'pos' THEN NULLIF({middle}, '') END"
+
+
 def _visits_sql(conn: Connection, orders: str = "", events: str = "") -> str:
-    """Receipts and sensor sightings with their store and time: the evidence that corroborates
-    a MAC or a face (``partition.attach_corroborated``)."""
-    return f"""SELECT 'order', o.id, o.store_id, {_epoch(conn, "o.placed_at")} FROM orders o
-               WHERE o.store_id IS NOT NULL {orders}
+    """Receipts and sensor sightings with their store, till and time: the evidence that
+    corroborates a MAC or a face (``partition.attach_corroborated``) and that shows a card at
+    two tills at once (``housecards``)."""
+    return f"""SELECT 'order', o.id, o.store_id, {_epoch(conn, "o.placed_at")}, {_till(conn)}
+               FROM orders o WHERE o.store_id IS NOT NULL {orders}
                UNION ALL
-               SELECT 'event', e.id, e.store_id, {_epoch(conn, "e.occurred_at")} FROM events e
-               WHERE e.store_id IS NOT NULL {events}"""
+               SELECT 'event', e.id, e.store_id, {_epoch(conn, "e.occurred_at")}, NULL
+               FROM events e WHERE e.store_id IS NOT NULL {events}"""
 
 
 def _links_sql(conn: Connection, scope: str = "") -> str:
     return f"""SELECT CASE WHEN ri.record_type = 'member' THEN 'customer' ELSE ri.record_type END,
-                      ri.record_id, ri.kind, ri.value, {_day(conn)}, o.store_id
+                      ri.record_id, ri.kind, ri.value, {_day(conn)}
                FROM record_identifiers ri
                LEFT JOIN orders o ON ri.record_type = 'order' AND o.id = ri.record_id
                WHERE ri.record_type IN ('order', 'event', 'customer', 'member') {scope}
@@ -148,11 +158,6 @@ def load_all(conn: Connection) -> ResolutionInput:
         never_link=never,
         always_link=always,
         scores=scores,
-        stores=read_table(
-            conn,
-            "SELECT store_id, count(*) FROM orders WHERE store_id IS NOT NULL GROUP BY store_id",
-            STORES_SCHEMA,
-        ),
         visits=read_table(conn, _visits_sql(conn), VISITS_SCHEMA),
     )
 

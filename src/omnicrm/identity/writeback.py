@@ -37,6 +37,8 @@ class WriteStats:
     identifiers_written: int = 0
     quarantined: int = 0
     merge_ids: list[int] = field(default_factory=list)
+    held_back: int = 0
+    """Merges the circuit breaker held back for review instead (``resolve._write_guarded``)."""
 
 
 def _create_profiles(conn: Connection, db: duckdb.DuckDBPyConnection, now: datetime) -> int:

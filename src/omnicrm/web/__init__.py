@@ -19,6 +19,7 @@ from omnicrm.web.pages import (
     campaigns,
     customers,
     identity,
+    identity_controls,
     loyalty,
     predictions,
     privacy,
@@ -33,6 +34,7 @@ STATIC = Path(__file__).with_name("static")
 ROUTERS = (
     auth.router,
     customers.router,
+    identity_controls.router,  # before identity: its /review/{id}/{decision} is broader
     identity.router,
     loyalty.router,
     promotions.router,

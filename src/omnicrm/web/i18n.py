@@ -4,7 +4,13 @@ missing from a catalogue shows as itself, and a test keeps the Russian catalogue
 
 from typing import Any
 
-from omnicrm.web import campaign_messages, predict_messages, promo_messages, survey_messages
+from omnicrm.web import (
+    campaign_messages,
+    identity_messages,
+    predict_messages,
+    promo_messages,
+    survey_messages,
+)
 from omnicrm.web.insights import catalogue as insights
 from omnicrm.web.messages_ru import RU
 
@@ -30,7 +36,8 @@ CATALOGUES = {
     | promo_messages.RU
     | survey_messages.RU
     | campaign_messages.RU
-    | predict_messages.RU,
+    | predict_messages.RU
+    | identity_messages.RU,
     "en": EN | insights.EN | promo_messages.EN | campaign_messages.EN | predict_messages.EN,
 }
 

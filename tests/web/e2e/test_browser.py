@@ -75,6 +75,8 @@ def test_approve_a_suggested_merge_from_the_review_queue(page, demo: Demo) -> No
     page.wait_for_url("**/identity/review")
     assert page.locator(".flash.ok").is_visible()
     assert page.locator(f"#review-{demo.review_id}").count() == 0
+    assert _charts_drawn(page, 1) == 1  # the decision made, the threshold chart is drawn
+    assert page.locator("#threshold-chart svg.main-svg").count() >= 1
     with read_session(demo.engine) as s:
         item = s.get(ReviewItem, demo.review_id)
         assert item.status == "approved"

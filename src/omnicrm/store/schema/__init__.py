@@ -7,7 +7,14 @@ from omnicrm.store.schema.campaigns_outbox import CampaignMessage  # noqa: F401 
 from omnicrm.store.schema.campaigns_triggers import CampaignTrigger  # noqa: F401 (triggers)
 from omnicrm.store.schema.customers import Consent, Customer, Identifier
 from omnicrm.store.schema.events import Event, RecordIdentifier
-from omnicrm.store.schema.identity import LinkRule, Merge, QuarantinedIdentifier, ReviewItem
+from omnicrm.store.schema.identity import (
+    IdentityControls,
+    LinkRule,
+    Merge,
+    QuarantinedIdentifier,
+    ResolutionBatch,
+    ReviewItem,
+)
 from omnicrm.store.schema.operations import ApiKey, ImportBatch, RejectedRow
 from omnicrm.store.schema.orders import (
     Fulfilment,
@@ -37,6 +44,7 @@ __all__ = [
     "Event",
     "Fulfilment",
     "Identifier",
+    "IdentityControls",
     "ImportBatch",
     "LinkRule",
     "Merge",
@@ -48,6 +56,7 @@ __all__ = [
     "QuarantinedIdentifier",
     "RecordIdentifier",
     "RejectedRow",
+    "ResolutionBatch",
     "Return",
     "ReturnLine",
     "ReviewItem",

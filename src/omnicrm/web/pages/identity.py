@@ -1,5 +1,6 @@
-"""Identity review: suggested merges with their evidence, approved or rejected by a person; and
-undoing a merge from the customer's profile, after a preview of what moves back."""
+"""Identity review: suggested merges with their evidence, approved or rejected by a person (the
+operator's controls above the queue: ``identity_controls``); and undoing a merge from the
+customer's profile, after a preview of what moves back."""
 
 from typing import Annotated
 
@@ -19,11 +20,13 @@ from omnicrm.store.schema import Merge
 from omnicrm.web import audit, sessions
 from omnicrm.web.errors import PAGE_TAG
 from omnicrm.web.evidence import evidence_lines
+from omnicrm.web.pages.analytics import PLOTLY_PATH
 from omnicrm.web.pages.forms import FormErrors, text
+from omnicrm.web.pages.identity_controls import controls
 from omnicrm.web.profile import shown_identifiers
 from omnicrm.web.rendering import render
 from omnicrm.web.roles import Permission
-from omnicrm.web.sessions import CheckedForm, Viewer, needs
+from omnicrm.web.sessions import CheckedForm, Viewer, lang_of, needs
 
 router = APIRouter(prefix="/identity", tags=[PAGE_TAG], include_in_schema=False)
 IdentityViewer = Annotated[Viewer, Depends(needs(Permission.IDENTITY))]
@@ -57,7 +60,14 @@ def review_queue(request: Request, viewer: IdentityViewer, session: ReadSessionD
         }
         for item in review.pending(session, limit=QUEUE_PAGE)
     ]
-    return render(request, "review.html", viewer, items=items)
+    return render(
+        request,
+        "review.html",
+        viewer,
+        items=items,
+        plotly_path=PLOTLY_PATH,
+        **controls(session, lang_of(request)),
+    )
 
 
 @router.post("/review/{item_id}/{decision}")
@@ -75,7 +85,7 @@ def decide(
     act, done = DECISIONS[decision]
     try:
         with unit_of_work(engine) as session:
-            item = act(session, item_id)
+            item = act(session, item_id, by=f"web:{viewer.username}")
             subject = f"customers:{item.left_id},{item.right_id}"
             audit.record(session, viewer.id, f"review_{decision}", subject, utcnow())
         sessions.flash(request, "ok", done)
