@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from omnicrm.api.app import create_app
 from omnicrm.campaigns import audiences
 from omnicrm.campaigns.audience_rules import Prediction, RetentionAction
-from omnicrm.campaigns.campaign import recommended_names
 from omnicrm.predict import models
+from omnicrm.predict.models import recommended_names
 from omnicrm.store.db import read_session, unit_of_work
 from omnicrm.store.schema.predictions import CustomerPrediction
 from omnicrm.store.schema.staff import StaffUser

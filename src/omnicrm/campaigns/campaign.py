@@ -21,12 +21,12 @@ from omnicrm.campaigns import audiences, control, measure, messages, unsubscribe
 from omnicrm.campaigns.templates import Personal, Template
 from omnicrm.core.errors import Conflict, FieldError, InvalidRecord, NotFound
 from omnicrm.core.settings import get_settings
+from omnicrm.predict.models import recommended_names
 from omnicrm.promotions.coupons import normalize_code
 from omnicrm.store.db import release_cache, unit_of_work
-from omnicrm.store.schema import Customer, Product
+from omnicrm.store.schema import Customer
 from omnicrm.store.schema.campaigns import Campaign, CampaignVariant
 from omnicrm.store.schema.loyalty import LoyaltyAccount, LoyaltyLot
-from omnicrm.store.schema.predictions import CustomerPrediction, PredictionModel
 
 CHANNELS = messages.CHANNELS
 CHUNK = 5_000
@@ -221,22 +221,6 @@ def personal(
             offer_code=offer,
             recommended=recommended.get(cid, ()),
         )
-
-
-def recommended_names(conn: Connection, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
-    """Each id's recommended products by name (those still in the catalogue), best first."""
-    scored = CustomerPrediction.__table__.c
-    rows = conn.execute(
-        select(scored.customer_id, scored.details)
-        .join(PredictionModel, PredictionModel.id == scored.model_id)
-        .where(PredictionModel.kind == "recommend", scored.customer_id.in_(ids))
-    ).all()
-    skus = {sku for _, details in rows for sku in (details or {}).get("skus", ())}
-    names = dict(conn.execute(select(Product.sku, Product.name).where(Product.sku.in_(skus))).all())
-    return {
-        cid: tuple(names[s] for s in (details or {}).get("skus", ()) if s in names)
-        for cid, details in rows
-    }
 
 
 def preview(session: Session, code: str, customer_id: int, now: datetime) -> dict[str, dict]:

@@ -6,7 +6,7 @@ version, inserts its scores in bulk (COPY on PostgreSQL) and removes the scores 
 earlier versions in the same transaction: readers see one whole version per kind, and the
 versions' metrics stay for comparison."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -140,8 +140,24 @@ def for_customer(conn: Connection, customer_id: int) -> dict[str, dict[str, Any]
     recommended = found.get("recommend")
     if recommended is not None:
         skus = (recommended["details"] or {}).get("skus", [])
-        names = dict(
-            conn.execute(select(Product.sku, Product.name).where(Product.sku.in_(skus))).all()
-        )
+        names = _names(conn, skus)
         recommended["products"] = [{"sku": sku, "name": names.get(sku)} for sku in skus]
     return found
+
+
+def _names(conn: Connection, skus: Iterable[str]) -> dict[str, str]:
+    return dict(conn.execute(select(Product.sku, Product.name).where(Product.sku.in_(skus))).all())
+
+
+def recommended_names(conn: Connection, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    """Each id's recommended products by name (those still in the catalogue), best first: what
+    a message template names as ``recommended``."""
+    rows = conn.execute(
+        select(_S.customer_id, _S.details)
+        .join(PredictionModel, PredictionModel.id == _S.model_id)
+        .where(_M.kind == "recommend", _S.customer_id.in_(ids))
+    ).all()
+    names = _names(conn, {sku for _, d in rows for sku in (d or {}).get("skus", ())})
+    return {
+        cid: tuple(names[s] for s in (d or {}).get("skus", ()) if s in names) for cid, d in rows
+    }

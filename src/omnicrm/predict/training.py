@@ -19,6 +19,7 @@ import duckdb
 import numpy as np
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Engine
 
 from omnicrm.analytics.snapshot import Snapshot
@@ -57,7 +58,7 @@ def train_clv(
         charts["tracking"] = weeks.to_pydict()
         holdout = weeks.filter(weeks["holdout"])
         if holdout.num_rows:
-            before = weeks.filter(pa.compute.invert(weeks["holdout"]))
+            before = weeks.filter(pc.invert(weeks["holdout"]))
             base_actual = before["actual"][-1].as_py() if before.num_rows else 0
             base_expected = before["expected"][-1].as_py() if before.num_rows else 0.0
             actual = holdout["actual"][-1].as_py() - base_actual
@@ -107,13 +108,10 @@ def train_clv(
 def p_alive_baseline(db: duckdb.DuckDBPyConnection, cutoff: datetime, f: pa.Table) -> np.ndarray:
     """1 - BG/NBD P(alive) at ``cutoff`` for the feature table's customers (churn's baseline)."""
     _, scores = score_summary(customer_summary(db, cutoff.date()), cutoff.date())
-    ids = scores["customer_id"].to_numpy()
+    ids = scores["customer_id"].to_numpy()  # ascending, as the summary gives them
     risk = 1.0 - scores["p_alive"].to_numpy()
-    order = np.argsort(ids)
-    wanted = f.column("customer").to_numpy()
-    at = np.clip(np.searchsorted(ids[order], wanted), 0, len(ids) - 1)
-    found = ids[order][at] == wanted
-    return np.where(found, risk[order][at], 1.0)
+    at, found = interactions.positions(f.column("customer").to_numpy(), ids)
+    return np.where(found, risk[np.minimum(at, len(ids) - 1)], 1.0)
 
 
 def train_churn(db: duckdb.DuckDBPyConnection, engine: Engine, as_of: datetime) -> models.Trained:
