@@ -1,7 +1,8 @@
 """The till has one path: every bundled program file's every kind of rule (points, category
-rates, levels, stamp cards, clubs, paid plans, referral, challenges, partners, donations) is
-served by ``till`` over ``till_store`` and ``sale``, for members found by card, phone, QR,
-account id and through a merged profile, and the ledger it writes re-derives exactly."""
+rates, levels, stamp cards, clubs, paid plans, referral, challenges, partners, co-branded
+cards, donations) is served by ``till`` over ``till_store`` and ``sale``, for members found by
+card, phone, QR, account id and through a merged profile, and the ledger it writes re-derives
+exactly."""
 
 import importlib.util
 from datetime import timedelta
@@ -71,6 +72,7 @@ def _expected(program: Program) -> set[str]:
         rules |= {"referral:friend", "referral:referrer"}
     rules |= {f"challenge:{c.code}" for c in program.challenges}
     rules |= {f"partner:{p.code}" for p in program.partners[:1]}
+    rules |= {f"cobrand:{c.code}" for c in program.cobrands[:1]}
     rules |= {f"donation:{cause.code}" for cause in program.causes[:1]}
     return rules
 
@@ -152,6 +154,11 @@ def test_one_path_serves_every_kind_of_rule_of_the_bundled_programs(
         sell(4, card, [("BREAD", "bakery", 1, 50_000)], T0 + 22 * DAY)
     for partner in program.partners[:1]:
         sell(5, card, [("CAKE", "bakery", 1, 30_000)], T0 + 23 * DAY, partner=partner.code)
+    for cobrand in program.cobrands[:1]:
+        with unit_of_work(engine) as session:
+            memberships.join_cobrand(session, referrer.account_id, cobrand.code, T0)
+        holder = {"kind": "account", "value": str(referrer.account_id)}
+        sell(7, holder, [("CAKE", "bakery", 1, 30_000)], T0 + 24 * DAY)
     for cause in program.causes[:1]:
         memberships.donate_points(
             engine,

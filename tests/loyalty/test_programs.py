@@ -188,6 +188,7 @@ def test_partner_earns_and_burns_and_settles(client: TestClient, enrol) -> None:
             "issued_value_minor": 2_700,
             "redeemed_value_minor": 10_000,
             "net_minor": 7_300,
+            "owes": "operator",
         }
     ]
 

@@ -83,3 +83,44 @@ def account(
     with read_session(engine) as session:
         history = account_history(session, account_id, utcnow(), limit=50)
     typer.echo(json.dumps(history.model_dump(mode="json"), ensure_ascii=False, indent=2))
+
+
+@app.command("liability")
+def liability(
+    db: DbUrl = None,
+    as_of: Annotated[str | None, typer.Option(help="ISO time with offset (default: now).")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Settlement from (ISO time; default: the month's start).")
+    ] = None,
+    program: Annotated[str | None, typer.Option(help="Program code (default: the first).")] = None,
+    table: Annotated[
+        str | None, typer.Option(help="Write one table as a file instead of the JSON report.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv or xlsx (with --table).")] = "csv",
+    out: Annotated[Path | None, typer.Option(help="File for --table (default: stdout).")] = None,
+) -> None:
+    """The points liability report: outstanding points and their value, expected breakage,
+    the monthly roll-forward, deferred revenue and partner settlement."""
+    from omnicrm.core.clock import parse_aware, utcnow
+    from omnicrm.core.errors import OmnicrmError
+    from omnicrm.loyalty.liability_export import download
+    from omnicrm.loyalty.liability_store import liability_report
+    from omnicrm.store.db import read_session
+
+    try:
+        at = parse_aware(as_of) if as_of else utcnow()
+        start = parse_aware(since) if since else None
+        with read_session(migrated_engine(db)) as session:
+            report = liability_report(session, program, at, start)
+        if table is None:
+            typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+            return
+        data = download(report, table, fmt)
+    except (OmnicrmError, ValueError) as exc:
+        typer.echo(f"liability: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if out is None:
+        typer.echo(data.decode("utf-8-sig") if fmt == "csv" else data, nl=False)
+    else:
+        out.write_bytes(data)
+        typer.echo(f"wrote {out}")

@@ -1,6 +1,6 @@
-"""Club and paid memberships (a VIP plan bought at the till: fee, period, renewal, lapse), and
-the member's own operations: donating points to a cause, issuing identification tokens, the card
-state."""
+"""Club, co-branded card and paid memberships (a VIP plan bought at the till: fee, period,
+renewal, lapse), and the member's own operations: donating points to a cause, issuing
+identification tokens, the card state."""
 
 from datetime import datetime, timedelta
 
@@ -104,21 +104,31 @@ def buy_membership(engine: Engine, request: MembershipRequest, now: datetime | N
 
 
 def join_club(session: Session, account_id: int, code: str, now: datetime) -> None:
+    _join(session, account_id, "club", code, now)
+
+
+def join_cobrand(session: Session, account_id: int, code: str, now: datetime) -> None:
+    """Flag the account as holding the program's co-branded card ``code`` (the partner issued
+    it): from now on the till earns and burns by the card's rules."""
+    _join(session, account_id, "cobrand", code, now)
+
+
+def _join(session: Session, account_id: int, kind: str, code: str, now: datetime) -> None:
     account = repository.get_account(session, account_id)
     program, _ = repository.program_in_force(session, account.program_code)
-    if program.club(code) is None:
-        raise InvalidRecord([FieldError("club", f"no club {code!r} in the program")])
+    if (program.club(code) if kind == "club" else program.cobrand(code)) is None:
+        raise InvalidRecord([FieldError(kind, f"no {kind} {code!r} in the program")])
     exists = session.scalar(
         select(LoyaltyMembership.id).where(
             LoyaltyMembership.account_id == account_id,
-            LoyaltyMembership.kind == "club",
+            LoyaltyMembership.kind == kind,
             LoyaltyMembership.plan == code,
         )
     )
     if exists is None:
         session.add(
             LoyaltyMembership(
-                account_id=account_id, kind="club", plan=code, started_at=now, expires_at=None
+                account_id=account_id, kind=kind, plan=code, started_at=now, expires_at=None
             )
         )
 

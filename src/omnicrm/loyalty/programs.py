@@ -1,6 +1,7 @@
 """Program configuration as data: levels, points, stamp cards, clubs, paid membership, referral,
-challenges, partners and causes. A program file (JSON or YAML) is validated into ``Program``; every
-load that changes it becomes a new stored version, and each operation records the version it used.
+challenges, partners, co-branded cards and causes. A program file (JSON or YAML) is validated
+into ``Program``; every load that changes it becomes a new stored version, and each operation
+records the version it used.
 
 Rates are percentages with up to two decimals, kept as integer basis points (``5.5`` -> 550).
 """
@@ -137,6 +138,23 @@ class Partner(_Model):
     """What one point is worth between the operator and this partner (default: the program's)."""
 
 
+class CoBrand(_Model):
+    """A card co-branded with a partner (a bank's card, say): holders earn and burn by its own
+    rules at the operator's tills, and the partner funds a share of the points it earns."""
+
+    code: str
+    name: str
+    partner: str = Field(min_length=1, max_length=200)
+    """Who the card is co-branded with; the settlement names them."""
+    earn_pct: Percent
+    """Points on the money paid on every line that earns (replacing the base, category and level
+    rates; club and paid-plan extras still add)."""
+    max_share_pct: Percent | None = None
+    """The largest share of a receipt points may pay for holders (None: the program's)."""
+    partner_funded_pct: Percent
+    """The share of the value of points earned under this card that the partner pays."""
+
+
 class Cause(_Model):
     code: str
     name: str
@@ -158,11 +176,20 @@ class Program(_Model):
     referral: Referral | None = None
     challenges: list[Challenge] = []
     partners: list[Partner] = []
+    cobrands: list[CoBrand] = []
     causes: list[Cause] = []
 
     @model_validator(mode="after")
     def _unique_codes(self) -> "Program":
-        for name in ("stamp_cards", "clubs", "paid_plans", "challenges", "partners", "causes"):
+        for name in (
+            "stamp_cards",
+            "clubs",
+            "paid_plans",
+            "challenges",
+            "partners",
+            "cobrands",
+            "causes",
+        ):
             codes = [item.code for item in getattr(self, name)]
             if len(codes) != len(set(codes)):
                 raise ValueError(f"{name}: codes must be unique")
@@ -175,6 +202,9 @@ class Program(_Model):
 
     def partner(self, code: str) -> Partner | None:
         return next((p for p in self.partners if p.code == code), None)
+
+    def cobrand(self, code: str) -> CoBrand | None:
+        return next((c for c in self.cobrands if c.code == code), None)
 
     def paid_plan(self, code: str) -> PaidPlan | None:
         return next((p for p in self.paid_plans if p.code == code), None)

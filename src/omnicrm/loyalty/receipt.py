@@ -4,7 +4,7 @@ over frozen dataclasses; every discount and every point carries the rule that ca
 from dataclasses import dataclass, field
 
 from omnicrm.loyalty.ledger import CardState, pro_rata
-from omnicrm.loyalty.programs import Program, bp
+from omnicrm.loyalty.programs import CoBrand, Program, bp
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,7 @@ class Member:
     stamps: dict[str, int] = field(default_factory=dict)
     clubs: frozenset[str] = frozenset()
     paid_plans: frozenset[str] = frozenset()
+    cobrands: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,15 +103,26 @@ def _discount_bp(program: Program, member: Member, partner: str | None) -> list[
     return rates
 
 
+def cobrand_of(program: Program, member: Member) -> CoBrand | None:
+    """The co-branded card the member holds (the program's first, should they hold several)."""
+    return next((c for c in program.cobrands if c.code in member.cobrands), None)
+
+
 def earn_rate(
     program: Program, member: Member, category: str | None, partner: str | None
 ) -> tuple[int, str]:
-    """Basis points of the money paid earned as points on a line, and the rule that says so."""
+    """Basis points of the money paid earned as points on a line, and the rule that says so: a
+    partner's till earns the partner's rate; a co-branded card its own rate (rule
+    ``cobrand:CODE``, which the partner's funded share is settled on), else category, level or
+    base; club and paid-plan extras add to the last two."""
     if partner is not None:
         p = program.partner(partner)
         return (bp(p.earn_pct), f"partner:{partner}") if p else (0, "partner:unknown")
     cat = category or ""
-    if cat in program.points.category_earn_pct:
+    cobrand = cobrand_of(program, member)
+    if cobrand is not None:
+        rate, rule = bp(cobrand.earn_pct), f"cobrand:{cobrand.code}"
+    elif cat in program.points.category_earn_pct:
         rate, rule = bp(program.points.category_earn_pct[cat]), f"earn:category:{cat}"
     else:
         tier = program.tier(member.level)
@@ -129,10 +141,15 @@ def earn_rate(
     return rate, rule
 
 
-def max_share_bp(program: Program, partner: str | None) -> int:
+def max_share_bp(program: Program, partner: str | None, member: Member) -> int:
+    """The largest share of a receipt points may pay: the partner's at its till, the co-branded
+    card's (when it sets one) for its holders, else the program's."""
     if partner is not None:
         p = program.partner(partner)
         return bp(p.max_share_pct) if p else 0
+    cobrand = cobrand_of(program, member)
+    if cobrand is not None and cobrand.max_share_pct is not None:
+        return bp(cobrand.max_share_pct)
     return bp(program.points.max_share_pct)
 
 
@@ -162,7 +179,7 @@ def price(
     pv = program.point_value_minor
     excluded = set(program.points.excluded_categories)
     eligible = [(line.category or "") not in excluded for line in lines]
-    share = max_share_bp(program, partner)
+    share = max_share_bp(program, partner, member)
     caps = [
         net * share // 10_000 // pv if ok else 0 for net, ok in zip(nets, eligible, strict=True)
     ]

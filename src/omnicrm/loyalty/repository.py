@@ -194,7 +194,7 @@ def memberships_in_force(session: Session, account_id: int, now: datetime) -> di
             LoyaltyMembership.account_id == account_id
         )
     ).all()
-    found: dict[str, set[str]] = {"club": set(), "paid": set()}
+    found: dict[str, set[str]] = {"club": set(), "paid": set(), "cobrand": set()}
     for kind, plan, expires_at in rows:
         if expires_at is None or expires_at > now:
             found[kind].add(plan)

@@ -4,12 +4,13 @@ with ``till:*`` may do all) and member/program operations under ``/loyalty``. Ro
 translate HTTP to a use case and back."""
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from omnicrm.access.keys import Caller
+from omnicrm.analytics.export import MEDIA_TYPES
 from omnicrm.api.deps import CallerDep, EngineDep, NowDep, ReadSessionDep, rate_limited
 from omnicrm.api.responses import errors
 from omnicrm.core.bounds import Id, Instant
@@ -17,6 +18,8 @@ from omnicrm.loyalty import (
     enrolment,
     history,
     identify,
+    liability_export,
+    liability_store,
     memberships,
     migration,
     reports,
@@ -210,6 +213,19 @@ def join_club(
         memberships.join_club(session, account_id, club, now)
 
 
+@loyalty_router.post("/accounts/{account_id}/cobrands/{cobrand}", status_code=204)
+def join_cobrand(
+    engine: EngineDep,
+    now: NowDep,
+    account_id: Id,
+    cobrand: str,
+    _: Caller = needs("loyalty:enrol"),
+) -> None:
+    """The partner issued the member its co-branded card: the account earns by the card's rules."""
+    with unit_of_work(engine) as session:
+        memberships.join_cobrand(session, account_id, cobrand, now)
+
+
 @loyalty_router.post(
     "/accounts/{account_id}/donations", response_model=DonationOut, responses=errors(409)
 )
@@ -245,6 +261,36 @@ def settlement(
     _: Caller = needs("loyalty:report"),
 ) -> list[dict]:
     return reports.partner_settlement(session, program, _aware(since), _aware(until))
+
+
+LiabilityTable = Literal[liability_export.TABLES]  # type: ignore[valid-type]
+
+
+@loyalty_router.get("/liability")
+def liability(
+    session: ReadSessionDep,
+    now: NowDep,
+    as_of: Instant | None = None,
+    since: Instant | None = None,
+    program: str | None = None,
+    format: Literal["json", "csv", "xlsx"] = "json",
+    table: LiabilityTable = "roll_forward",
+    _: Caller = needs("loyalty:report"),
+) -> Any:
+    """What the program owes at ``as_of`` (default now): outstanding points by cohort and
+    expiry, their value, expected breakage, the monthly roll-forward, deferred revenue and the
+    settlement since ``since`` (default: the month's start); ``format=csv|xlsx`` downloads one
+    ``table`` of it."""
+    report = liability_store.liability_report(
+        session, program, _aware(as_of or now), _aware(since) if since else None
+    )
+    if format == "json":
+        return report
+    return Response(
+        liability_export.download(report, table, format),
+        media_type=MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="liability-{table}.{format}"'},
+    )
 
 
 @loyalty_router.get("/reports/donations")

@@ -50,6 +50,7 @@ class TillState:
     lots: dict[int, list] = field(default_factory=dict)
     clubs: set[str] = field(default_factory=set)
     paid: set[str] = field(default_factory=set)
+    cobrands: set[str] = field(default_factory=set)
     prior_hash: str | None = None
     spend: int = 0
     badges: set[str] = field(default_factory=set)
@@ -95,6 +96,7 @@ def member_of(state: TillState, now: datetime) -> Member:
         stamps=dict(account.stamps or {}),
         clubs=frozenset(state.clubs),
         paid_plans=frozenset(state.paid),
+        cobrands=frozenset(state.cobrands),
     )
 
 

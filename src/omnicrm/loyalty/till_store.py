@@ -339,7 +339,8 @@ def state_of(account: Account, rows: Rows, now: datetime) -> TillState:
         elif tag == "m":
             if r["t2"] is None or r["t2"] > now:
                 kind, plan = s.split(":", 1)
-                (state.clubs if kind == "club" else state.paid).add(plan)
+                held = {"club": state.clubs, "paid": state.paid, "cobrand": state.cobrands}
+                held[kind].add(plan)
         elif tag == "p":
             state.prior_hash = s
         elif tag == "q":

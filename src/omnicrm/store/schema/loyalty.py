@@ -178,7 +178,7 @@ class LoyaltyMembership(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("loyalty_accounts.id"))
-    kind: Mapped[str] = mapped_column(String(10))  # club | paid
+    kind: Mapped[str] = mapped_column(String(10))  # club | paid | cobrand
     plan: Mapped[str] = mapped_column(String(40))
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
