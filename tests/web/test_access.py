@@ -9,8 +9,9 @@ from omnicrm.campaigns import audiences, campaign
 from omnicrm.promotions.lifecycle import create_promotion
 from omnicrm.store.db import unit_of_work
 
-M, A, S, ADM = "marketer", "analyst", "store_staff", "administrator"
-EVERYONE = {M, A, S, ADM}
+M, A, S, ADM, F = "marketer", "analyst", "store_staff", "administrator", "finance"
+EVERYONE = {M, A, S, ADM, F}
+WITH_CUSTOMERS = EVERYONE - {F}  # finance reads aggregates only
 
 ANALYSTS = {M, A, ADM}
 PAGES = {
@@ -21,11 +22,13 @@ PAGES = {
     "/analytics/abc": ANALYSTS,
     "/analytics/reports/inactive": ANALYSTS,
     "/analytics/reports/sales/download?format=xlsx": ANALYSTS,
-    "/customers": EVERYONE,
-    "/customers/{anna}": EVERYONE,
+    "/customers": WITH_CUSTOMERS,
+    "/customers/{anna}": WITH_CUSTOMERS,
     "/identity/review": {M, ADM},
     "/identity/merges/{merge}/unmerge": {M, ADM},
-    "/loyalty": {M, A, ADM},
+    "/loyalty": {M, A, ADM, F},
+    "/finance/liability": {F, ADM},
+    "/finance/liability?as_of=2025-03-31": {F, ADM},
     "/promotions": {M, A, ADM},
     "/promotions?status=draft": {M, A, ADM},
     "/promotions/new": {M, ADM},
@@ -54,8 +57,10 @@ MENU = {
     A: ["/dashboard", "/customers", "/loyalty", "/promotions", "/analytics", "/surveys",
         "/audiences", "/campaigns", "/triggers"],
     S: ["/customers"],
+    F: ["/finance/liability", "/loyalty"],
     ADM: [
-        "/dashboard", "/customers", "/identity/review", "/loyalty", "/promotions", "/analytics",
+        "/dashboard", "/customers", "/identity/review", "/finance/liability", "/loyalty",
+        "/promotions", "/analytics",
         "/surveys", "/audiences", "/campaigns", "/triggers", "/admin/users", "/admin/keys",
         "/admin/audit",
     ],
@@ -109,7 +114,13 @@ def test_nobody_signed_out_sees_a_page(
     assert response.headers["location"].startswith("/login?next=")
 
 
-HOMES = [(M, "/dashboard"), (A, "/dashboard"), (ADM, "/dashboard"), (S, "/customers")]
+HOMES = [
+    (M, "/dashboard"),
+    (A, "/dashboard"),
+    (ADM, "/dashboard"),
+    (S, "/customers"),
+    (F, "/finance/liability"),
+]
 
 
 @pytest.mark.parametrize(("role", "home"), HOMES)
@@ -139,7 +150,7 @@ def test_only_marketers_and_administrators_change_promotions(
 
 @pytest.mark.parametrize("role", sorted(EVERYONE))
 def test_the_menu_lists_exactly_the_roles_pages(clients: dict[str, TestClient], role: str) -> None:
-    html = clients[role].get("/customers").text
+    html = clients[role].get(MENU[role][0]).text  # the role's home
     nav = html.split("<nav", 1)[1].split("</nav>", 1)[0]
     assert [p for p in MENU[ADM] if f'href="{p}"' in nav] == MENU[role]
 

@@ -18,6 +18,7 @@ from omnicrm.web.pages import (
     campaign_operations,
     campaigns,
     customers,
+    finance,
     identity,
     identity_controls,
     loyalty,
@@ -37,6 +38,7 @@ ROUTERS = (
     identity_controls.router,  # before identity: its /review/{id}/{decision} is broader
     identity.router,
     loyalty.router,
+    finance.router,
     promotions.router,
     analytics.router,
     admin.router,

@@ -27,6 +27,7 @@ DEMO_LOGINS = (
     DemoLogin("marketer", "omnicrm-marketer", Role.MARKETER),
     DemoLogin("analyst", "omnicrm-analyst", Role.ANALYST),
     DemoLogin("cashier", "omnicrm-cashier", Role.STORE_STAFF),
+    DemoLogin("finance", "omnicrm-finance", Role.FINANCE),
 )
 
 

@@ -19,6 +19,7 @@ MENU = (
     Entry("/dashboard", "Dashboard", P.ANALYTICS),
     Entry("/customers", "Customers", P.CUSTOMERS),
     Entry("/identity/review", "Identity review", P.IDENTITY),
+    Entry("/finance/liability", "Points liability", P.FINANCE),
     Entry("/loyalty", "Loyalty", P.LOYALTY),
     Entry("/promotions", "Promotions", P.PROMOTIONS),
     Entry("/analytics", "Analytics", P.ANALYTICS),

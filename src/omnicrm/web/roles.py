@@ -13,6 +13,7 @@ class Role(StrEnum):
     ANALYST = "analyst"
     STORE_STAFF = "store_staff"
     ADMINISTRATOR = "administrator"
+    FINANCE = "finance"
 
 
 class Permission(StrEnum):
@@ -44,6 +45,8 @@ class Permission(StrEnum):
     """See NPS and CSI survey scores (M5)."""
     CAMPAIGNS = "campaigns"
     """See audiences, campaigns with their results and triggers; count an audience, preview."""
+    FINANCE = "finance"
+    """Read the points liability report (aggregates only: no person is named) and download it."""
     CAMPAIGNS_EDIT = "campaigns_edit"
     """Save audiences and take their snapshots, create, launch and resume campaigns, turn
     triggers on and off."""
@@ -70,6 +73,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     ),
     Role.STORE_STAFF: frozenset({P.CUSTOMERS}),
     Role.ADMINISTRATOR: frozenset(Permission),
+    Role.FINANCE: frozenset({P.FINANCE, P.LOYALTY}),
 }
 
 

@@ -20,7 +20,7 @@ router = APIRouter(tags=[PAGE_TAG], include_in_schema=False)
 LoyaltyViewer = Annotated[Viewer, Depends(needs(Permission.LOYALTY))]
 
 
-def _latest_versions(session: Session) -> list[LoyaltyProgram]:
+def latest_versions(session: Session) -> list[LoyaltyProgram]:
     """The version in force of every program, by code."""
     newest = (
         select(LoyaltyProgram.code, func.max(LoyaltyProgram.version).label("version"))
@@ -44,6 +44,6 @@ def _latest_versions(session: Session) -> list[LoyaltyProgram]:
 def loyalty_settings(
     request: Request, viewer: LoyaltyViewer, session: ReadSessionDep, program: str | None = None
 ) -> Response:
-    programs = _latest_versions(session)
+    programs = latest_versions(session)
     shown = program_in_force(session, program)[0] if programs or program else None
     return render(request, "loyalty.html", viewer, programs=programs, program=shown)

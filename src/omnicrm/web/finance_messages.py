@@ -1,0 +1,62 @@
+"""Russian texts of the finance pages (the points liability report); English needs only the
+labels of stored codes."""
+
+from omnicrm.loyalty.liability_store import METHOD
+
+EN = {
+    "role:finance": "Finance",
+    "owes:operator": "we pay the partner",
+    "owes:partner": "the partner pays us",
+}
+
+RU = {
+    "role:finance": "Финансы",
+    "owes:operator": "платим партнёру",
+    "owes:partner": "партнёр платит нам",
+    "Points liability": "Обязательства по баллам",
+    "As of the end of": "На конец дня",
+    "Download": "Скачать",
+    "What the program owes": "Что программа должна",
+    "Outstanding points": "Баллы в обращении",
+    "pending": "ожидают",
+    "active": "активные",
+    "Their value": "Их стоимость",
+    "Expected breakage": "Ожидаемое несписание",
+    "Deferred revenue": "Отложенная выручка",
+    "Past expiry, not yet burnt": "Истекли, ещё не списаны",
+    "Members' debt": "Долг участников",
+    "Ledger balance": "Остаток по журналу",
+    "One point = {value}.": "Один балл = {value}.",
+    "Matured cohorts: {n}; ultimate redemption {share}.": (
+        "Завершённых когорт: {n}; итоговая доля списания {share}."
+    ),
+    METHOD: (
+        "Несписание по месячным когортам начислений: завершённые когорты (без живых баллов) "
+        "дают долю чистых начисленных баллов, списанных к каждому возрасту в месяцах; молодая "
+        "когорта, как ожидается, спишет свои чистые баллы x (итоговая доля - доля к её "
+        "возрасту), не больше, чем у неё живых баллов; без завершённых когорт несписание не "
+        "предполагается. Отложенная выручка = стоимость живых баллов x (1 - ожидаемое "
+        "несписание). Месяцы — по UTC."
+    ),
+    "Roll-forward by month": "Движение баллов по месяцам",
+    "Month": "Месяц",
+    "Opening": "На начало",
+    "Issued": "Начислено",
+    "Redeemed": "Списано",
+    "Expired": "Сгорело",
+    "Reversed": "Отменено",
+    "Closing": "На конец",
+    "Outstanding points by expiry month": "Баллы в обращении по месяцу сгорания",
+    "Expires": "Сгорают",
+    "Value": "Стоимость",
+    "Settlement this month": "Взаиморасчёты за месяц",
+    "Partner": "Партнёр",
+    "Balance": "Сальдо",
+    "Who pays": "Кто платит",
+    "co-branded card": "кобрендовая карта",
+    "Cohorts of points": "Когорты баллов",
+    "Earned in": "Начислены в",
+    "Age, months": "Возраст, мес.",
+    "Outstanding": "В обращении",
+    "matured": "завершена",
+}
