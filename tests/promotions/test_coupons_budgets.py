@@ -259,3 +259,41 @@ def test_a_full_return_restores_budgets_and_coupon_uses(
     assert (_used(shop, "CPN"), _used(shop, "MIX")) == before
     with read_session(shop) as session:
         assert session.scalar(select(Coupon.uses).where(Coupon.code == code)) == 0
+
+
+def test_the_coupon_check_answers_by_the_tills_rules_budget_limits_and_dates(
+    client: TestClient,
+    enrol,
+    publish,  # type: ignore[no-untyped-def]
+) -> None:
+    def check(code: str, customer_id: int | None = None) -> tuple[bool, str]:
+        body = {"code": code, "customer_id": customer_id}
+        answer = client.post("/api/v1/promotions/coupons/check", json=body).json()
+        return answer["valid"], answer["reason"]
+
+    publish(COUPON_PROMO | {"budget": {"redemptions": 1}})
+    _codes(client, code="ONCE", max_uses=None)
+    assert check("ONCE") == (True, "valid")
+    a, b = enrol(), enrol()
+    first = client.post("/api/v1/till/confirm", json=receipt("W1", a, BASKET, coupons=["ONCE"]))
+    assert _promo_codes(first.json()) == {"CPN"}
+    assert check("ONCE") == (False, "budget exhausted")  # it used to say "valid"
+    second = client.post("/api/v1/till/confirm", json=receipt("W2", b, BASKET, coupons=["ONCE"]))
+    assert _promo_codes(second.json()) == set()  # and the till agrees
+
+    mine = {**COUPON_PROMO, "code": "MINE", "budget": {"per_customer_redemptions": 1}}
+    publish(mine)
+    made = client.post("/api/v1/promotions/MINE/coupons", json={"code": "MINE1", "max_uses": None})
+    assert made.status_code == 201, made.text
+    client.post("/api/v1/till/confirm", json=receipt("W3", a, BASKET, coupons=["MINE1"]))
+    owner = client.get(f"/api/v1/loyalty/accounts/{a}").json()["customer_id"]
+    other = client.get(f"/api/v1/loyalty/accounts/{b}").json()["customer_id"]
+    assert check("MINE1", owner) == (False, "the customer's budget is spent")
+    assert check("MINE1", other) == (True, "valid")
+
+    later = (NOW + timedelta(days=3)).isoformat()
+    publish({**COUPON_PROMO, "code": "SOON", "starts_at": later})
+    client.post("/api/v1/promotions/SOON/coupons", json={"code": "SOON1", "max_uses": None})
+    valid, reason = check("SOON1")
+    assert not valid
+    assert reason.startswith("starts at 2025-06-07")

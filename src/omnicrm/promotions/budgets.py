@@ -139,6 +139,25 @@ def fits(
     return True
 
 
+LEAST = Use(money=1, points=1, redemptions=1)
+"""The least one more use takes of whatever a budget limits: no room for it means spent."""
+
+
+def spent(
+    conn: Connection, promotion_id: int, customer_id: int | None, budget: Budget
+) -> str | None:
+    """Why no further use fits the budget (the till's words), or None while one does."""
+    if limited(budget, per_customer=False) and not fits(conn, promotion_id, None, budget, LEAST):
+        return "budget exhausted"
+    if (
+        customer_id is not None
+        and limited(budget, per_customer=True)
+        and not fits(conn, promotion_id, customer_id, budget, LEAST)
+    ):
+        return "the customer's budget is spent"
+    return None
+
+
 def used(conn: Connection, promotion_id: int, customer_id: int = WHOLE) -> Use:
     row = conn.execute(
         select(B.c.money_used, B.c.points_used, B.c.redemptions_used).where(

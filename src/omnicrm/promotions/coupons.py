@@ -8,7 +8,7 @@ PostgreSQL, executemany on SQLite) so that a code already taken is skipped and d
 
 import io
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from omnicrm.campaigns.holdout import held_out
 from omnicrm.core.errors import Conflict, FieldError, InvalidRecord
-from omnicrm.promotions import repository
+from omnicrm.promotions import budgets, repository
 from omnicrm.store.schema.promotions import (
     Coupon,
     CouponBatch,
@@ -204,6 +204,24 @@ def check_coupon(
     if customer_id is not None and (held := held_out(conn, code, customer_id, now)):
         return CouponCheck(code, False, held, **found)
     return CouponCheck(code, True, "valid", **found)
+
+
+def check_coupon_in_force(
+    conn: Connection, code: str, customer_id: int | None, now: datetime
+) -> CouponCheck:
+    """The coupon check's answer by the till's rules: the code itself (``check_coupon``), then
+    its promotion as the till holds it (the published version in force): its dates, and room in
+    its budget, the whole and the customer's share, for one more use."""
+    check = check_coupon(conn, code, customer_id, now)
+    if not check.valid:
+        return check
+    rule = next((r for r in repository.active_rules(conn) if r.code == check.promotion), None)
+    if rule is None or rule.promotion_id is None:
+        return replace(check, valid=False, reason=f"promotion {check.promotion} is not published")
+    why = rule.out_of_dates(now) or budgets.spent(
+        conn, rule.promotion_id, customer_id, rule.definition.budget
+    )
+    return replace(check, valid=False, reason=why) if why else check
 
 
 def redeem_use(conn: Connection, check: CouponCheck) -> bool:

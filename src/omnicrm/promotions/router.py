@@ -83,7 +83,7 @@ def explain_receipt(session: ReadSessionDep, now: NowDep, body: CalculateRequest
 
 @router.post("/coupons/check", response_model=CouponCheckOut)
 def check_coupon(session: ReadSessionDep, now: NowDep, body: CouponCheckIn) -> CouponCheckOut:
-    check = coupons.check_coupon(session.connection(), body.code, body.customer_id, now)
+    check = coupons.check_coupon_in_force(session.connection(), body.code, body.customer_id, now)
     return CouponCheckOut(
         code=check.code, valid=check.valid, reason=check.reason, promotion=check.promotion
     )

@@ -43,13 +43,20 @@ class Rule:
     def order(self) -> tuple[int, str]:
         return (self.priority, self.code)
 
+    def out_of_dates(self, now: datetime) -> str | None:
+        """Why the promotion is not in force at ``now`` by its dates (None: it is)."""
+        if self.starts_at is not None and now < self.starts_at:
+            return f"starts at {self.starts_at.isoformat()}"
+        if self.ends_at is not None and now >= self.ends_at:
+            return f"ended at {self.ends_at.isoformat()}"
+        return None
+
     def why_not(self, cart: Cart, ctx: Context, local: datetime) -> str | None:
         if self.code in ctx.exhausted:
             return "budget exhausted"
-        if self.starts_at is not None and ctx.now < self.starts_at:
-            return f"starts at {self.starts_at.isoformat()}"
-        if self.ends_at is not None and ctx.now >= self.ends_at:
-            return f"ended at {self.ends_at.isoformat()}"
+        dates = self.out_of_dates(ctx.now)
+        if dates is not None:
+            return dates
         if self.trigger == "coupon" and self.code not in ctx.coupons:
             return "trigger: no valid coupon of this promotion presented"
         if self.trigger == "personal_offer" and self.code not in ctx.customer.offers:
