@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from omnicrm.loyalty import repository
-from omnicrm.loyalty.identify import account_out
+from omnicrm.loyalty.account_view import account_view
 from omnicrm.loyalty.schemas import HistoryItem, HistoryOut
 from omnicrm.store.schema.loyalty import (
     LoyaltyBadge,
@@ -119,4 +119,4 @@ def account_history(
             )
         )
     items.sort(key=lambda item: (item.at, item.operation_id or 0), reverse=True)
-    return HistoryOut(account=account_out(session, account, program, now), items=items[:limit])
+    return HistoryOut(account=account_view(session, account, program, now), items=items[:limit])

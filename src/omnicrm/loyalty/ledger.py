@@ -89,6 +89,16 @@ def pending(lots: Iterable[Lot], now: datetime) -> int:
     return sum(lot.remaining for lot in lots if lot_state(lot, now) is LotState.PENDING)
 
 
+def expiring_within(lots: Iterable[Lot], now: datetime, days: int) -> int:
+    """Points of lots still holding some (pending or active) that expire in (now, now + days]."""
+    until = now + timedelta(days=days)
+    return sum(
+        lot.remaining
+        for lot in lots
+        if lot.remaining > 0 and lot.expires_at is not None and now < lot.expires_at <= until
+    )
+
+
 def spend(lots: Iterable[Lot], points: int, now: datetime) -> list[Move]:
     """Moves that spend ``points`` from active lots, soonest to expire first."""
     if points < 0:

@@ -15,6 +15,7 @@ from omnicrm.api.deps import CallerDep, EngineDep, NowDep, ReadSessionDep, rate_
 from omnicrm.api.responses import errors
 from omnicrm.core.bounds import Id, Instant
 from omnicrm.loyalty import (
+    account_view,
     enrolment,
     history,
     identify,
@@ -30,6 +31,7 @@ from omnicrm.loyalty.programs import Program
 from omnicrm.loyalty.repository import program_in_force
 from omnicrm.loyalty.schemas import (
     AccountOut,
+    AccountViewOut,
     CalculateRequest,
     CancelRequest,
     CardStateRequest,
@@ -160,15 +162,13 @@ def enrol(
     return enrolment.enrol(engine, body, now)
 
 
-@loyalty_router.get("/accounts/{account_id}", response_model=AccountOut)
+@loyalty_router.get("/accounts/{account_id}", response_model=AccountViewOut)
 def get_account(
     session: ReadSessionDep, now: NowDep, account_id: Id, _: Caller = needs("loyalty:read")
-) -> AccountOut:
-    return identify.identify_member(
-        session,
-        IdentifyRequest(terminal="api", identify={"kind": "account", "value": str(account_id)}),
-        now,
-    )
+) -> AccountViewOut:
+    """The account as the member sees it: balance, level, points expiring in 30/60/90 days,
+    visits and purchases, badges and challenge progress."""
+    return account_view.member_account(session, account_id, now)
 
 
 @loyalty_router.get("/accounts/{account_id}/history", response_model=HistoryOut)

@@ -155,6 +155,51 @@ class AccountOut(BaseModel):
     """At the till: the member's open cart from every channel (``customers.carts``)."""
 
 
+class ExpiringOut(BaseModel):
+    """Points (pending or active) that expire within the next 30, 60 and 90 days."""
+
+    within_30_days: int
+    within_60_days: int
+    within_90_days: int
+
+
+class ActivityOut(BaseModel):
+    purchases: int
+    """Orders of the member in every channel, cancelled ones left out."""
+    visits: int
+    """Days on which the member was in a store (a receipt or an in-store event), per store."""
+    visits_without_purchase: int
+
+
+class BadgeOut(BaseModel):
+    challenge: str
+    badge: str
+    period: str
+    awarded_at: datetime
+
+
+class ChallengeOut(BaseModel):
+    """Progress in a challenge this period, counted as the till counts it."""
+
+    code: str
+    name: str
+    period: str
+    goal: int
+    done: int
+    badge: str
+    earned: bool
+
+
+class AccountViewOut(AccountOut):
+    """The account as the member sees it: besides the balance, what expires soon, visits and
+    purchases, badges and challenge progress."""
+
+    expiring: ExpiringOut
+    activity: ActivityOut
+    badges: list[BadgeOut]
+    challenges: list[ChallengeOut]
+
+
 class ReasonOut(BaseModel):
     rule: str
     amount_minor: int
@@ -312,7 +357,7 @@ class HistoryItem(BaseModel):
 
 
 class HistoryOut(BaseModel):
-    account: AccountOut
+    account: AccountViewOut
     items: list[HistoryItem]
 
 
