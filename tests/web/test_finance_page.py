@@ -1,6 +1,6 @@
 """The finance role's page: the points liability report as of a day, in Russian by default,
 with downloads; aggregates only (no phone, name or customer link), closed to other roles but the
-administrator."""
+administrator. And the member's account on the 360 page (expiring points, visits, challenges)."""
 
 from datetime import UTC, datetime
 
@@ -17,7 +17,7 @@ AT = datetime(2025, 3, 3, 10, tzinfo=UTC)
 PHONE = "+79160004455"
 
 
-def _sell(store: Store) -> None:
+def _sell(store: Store) -> int:
     with unit_of_work(store.engine) as s:
         save_program(s, read_program_file(EXAMPLES / "retail.json"))
         member = enrol_member(s, EnrolRequest(channel="till", phone=PHONE, consents={}), AT)
@@ -31,6 +31,7 @@ def _sell(store: Store) -> None:
         "occurred_at": AT.isoformat(),
     }
     confirm_receipt(store.engine, ReceiptRequest.model_validate(body), AT)
+    return member.customer_id
 
 
 def test_finance_sees_the_liability_without_personal_data(fresh_store: Store) -> None:
@@ -53,3 +54,13 @@ def test_finance_sees_the_liability_without_personal_data(fresh_store: Store) ->
     assert bad.status_code == 422
     assert client.get("/customers").status_code == 403
     assert signed_in(fresh_store.engine, "marketer").get("/finance/liability").status_code == 403
+
+
+def test_the_360_page_shows_the_account_as_the_member_sees_it(fresh_store: Store) -> None:
+    customer = _sell(fresh_store)
+    html = signed_in(fresh_store.engine, "marketer").get(f"/customers/{customer}").text
+    account = html.split('id="loyalty-account"', 1)[1].split("</dl>", 1)[0]
+    assert "Сгорят за 30 дней" in account
+    assert "Визиты в магазины" in account
+    assert "<dd>1</dd>" in account  # one purchase
+    assert "Задания этого месяца" in html

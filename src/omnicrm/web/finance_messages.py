@@ -1,5 +1,6 @@
-"""Russian texts of the finance pages (the points liability report); English needs only the
-labels of stored codes."""
+"""Russian texts of the finance page (the points liability report) and of the member's account
+on the 360 page (expiring points, visits, challenges); English needs only the labels of stored
+codes."""
 
 from omnicrm.loyalty.liability_store import METHOD
 
@@ -24,7 +25,7 @@ RU = {
     "Expected breakage": "Ожидаемое несписание",
     "Deferred revenue": "Отложенная выручка",
     "Past expiry, not yet burnt": "Истекли, ещё не списаны",
-    "Members' debt": "Долг участников",
+    "Debt of members": "Долг участников",
     "Ledger balance": "Остаток по журналу",
     "One point = {value}.": "Один балл = {value}.",
     "Matured cohorts: {n}; ultimate redemption {share}.": (
@@ -59,4 +60,13 @@ RU = {
     "Age, months": "Возраст, мес.",
     "Outstanding": "В обращении",
     "matured": "завершена",
+    "Expiring within 30 days": "Сгорят за 30 дней",
+    "within 60 days": "за 60 дней",
+    "within 90 days": "за 90 дней",
+    "Purchases": "Покупки",
+    "Store visits": "Визиты в магазины",
+    "{n} without a purchase": "без покупки: {n}",
+    "Challenges this month": "Задания этого месяца",
+    "badge earned: {badge}": "получен значок: {badge}",
+    "Badges": "Значки",
 }

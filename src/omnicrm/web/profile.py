@@ -15,7 +15,7 @@ from omnicrm.customers.schemas import CartOut, CustomerDetail, JourneyPage, Merg
 from omnicrm.identity.aliases import alias_ids
 from omnicrm.loyalty import history, repository
 from omnicrm.loyalty.programs import Program
-from omnicrm.loyalty.schemas import AccountOut, HistoryItem
+from omnicrm.loyalty.schemas import AccountOut, AccountViewOut, HistoryItem
 from omnicrm.store.schema.loyalty import LoyaltyAccount
 from omnicrm.web.evidence import EvidenceLine, evidence_lines
 
@@ -26,7 +26,7 @@ HISTORY_ITEMS = 20
 
 @dataclass(frozen=True, slots=True)
 class LoyaltyCard:
-    account: AccountOut
+    account: AccountViewOut
     program: Program
     progress: float | None
     """Share of the way from the current level's threshold to the next one (None at the top)."""
