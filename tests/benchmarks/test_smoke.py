@@ -18,6 +18,7 @@ RUNS = {
     "bench_house_cards.py": ["--customers", "60"],
     "bench_till.py": ["--customers", "50", "--clients", "2", "--seconds", "1"],
     "bench_expiry.py": ["--accounts", "50"],
+    "bench_liability.py": ["--accounts", "50"],
     "bench_registry.py": ["--members", "200"],
     "bench_pages.py": ["--customers", "60"],
     "bench_analytics.py": ["--customers", "60"],
