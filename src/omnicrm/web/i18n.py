@@ -9,6 +9,7 @@ from omnicrm.web import (
     identity_messages,
     predict_messages,
     promo_messages,
+    stock_messages,
     survey_messages,
 )
 from omnicrm.web.insights import catalogue as insights
@@ -37,8 +38,14 @@ CATALOGUES = {
     | survey_messages.RU
     | campaign_messages.RU
     | predict_messages.RU
-    | identity_messages.RU,
-    "en": EN | insights.EN | promo_messages.EN | campaign_messages.EN | predict_messages.EN,
+    | identity_messages.RU
+    | stock_messages.RU,
+    "en": EN
+    | insights.EN
+    | promo_messages.EN
+    | campaign_messages.EN
+    | predict_messages.EN
+    | stock_messages.EN,
 }
 
 

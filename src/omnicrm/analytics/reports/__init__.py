@@ -11,6 +11,7 @@ from omnicrm.analytics.reports.customers import inactive, ranking
 from omnicrm.analytics.reports.demographics import sales_by_profile
 from omnicrm.analytics.reports.options import ReportOptions
 from omnicrm.analytics.reports.products import product_loyalty, sales
+from omnicrm.analytics.reports.stock import sales_and_stock
 from omnicrm.analytics.reports.stores import registrations, store_dynamics, store_frequency
 
 ReportFn = Callable[[duckdb.DuckDBPyConnection, Query, ReportOptions], Report]
@@ -18,6 +19,7 @@ ReportFn = Callable[[duckdb.DuckDBPyConnection, Query, ReportOptions], Report]
 REPORTS: dict[str, ReportFn] = {
     "product_loyalty": product_loyalty,
     "sales": sales,
+    "sales_stock": sales_and_stock,
     "store_dynamics": store_dynamics,
     "demographics": sales_by_profile,
     "items_per_receipt": partial(ranking, by="items_per_receipt"),

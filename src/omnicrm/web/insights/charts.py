@@ -312,6 +312,16 @@ def sales_chart(report: Report, group: str, lang: str) -> Chart:
                  _hbar(names, values, texts, lang, True))  # fmt: skip
 
 
+def sell_through_chart(report: Report, group: str, lang: str) -> Chart:
+    """The best sellers' sell-through, store by store (items without a count are left out)."""
+    rows = [r for r in report.records() if r["sell_through"] is not None][:TOP]
+    names = [f"{r['store']} · {coded(lang, 'value', str(r[group]))}" for r in rows]
+    values = [round(r["sell_through"] * 100, 1) for r in rows]
+    texts = [f"{formatting.number(v, lang, 1)}%" for v in values]
+    return Chart("sell-through", label(lang, "col", "sell_through").capitalize(),
+                 _hbar(names, values, texts, lang, False))  # fmt: skip
+
+
 def store_frequency_chart(report: Report, lang: str) -> Chart:
     rows = report.records()
     names = [f"{r['store']} {r['name']}".strip() for r in rows]

@@ -19,6 +19,7 @@ from omnicrm.web.insights.charts import Chart
 from omnicrm.web.insights.filters import Option, PageFilters
 
 ABC_DETAIL = 50
+STOCK_OF_GOODS = "Average stock is measured for product groups and SKUs, not customers."
 Reports = dict[str, Report]
 
 GRAIN = Option("grain", "By", "month", ("week", "month"))
@@ -61,6 +62,9 @@ def _rfm(ins: Insights, f: PageFilters, q: Query) -> Reports:
 
 def _abc(ins: Insights, f: PageFilters, q: Query) -> Reports:
     subject, measure = str(f.option("subject")), str(f.option("measure"))
+    if measure == abc_analysis.STOCK and subject not in abc_analysis.STOCK_SUBJECTS:
+        empty = Report("abc", "ABC / XYZ analysis", [], [], [STOCK_OF_GOODS])
+        return {"abc": empty, "abc_detail": _named(empty, "abc_detail")}
     bound = {"subjects": (subject,), "measures": (measure,)}
     summary = partial(abc_analysis.abc, **bound)
     detail = partial(abc_analysis.abc, **bound, detail=ABC_DETAIL)
@@ -164,13 +168,13 @@ VIEWS: tuple[View, ...] = (
     ),
     View(
         "abc", "ABC / XYZ analysis",
-        "Customers, product groups and SKUs by their share of revenue, units or orders (ABC) and "
-        "the stability of their monthly sales (XYZ).",
+        "Customers, product groups and SKUs by their share of revenue, units, orders or average "
+        "stock (ABC) and the stability of the measure month by month (XYZ).",
         PRODUCTS, _abc,
         lambda r, f, lang: charts.abc_charts(r["abc"], r["abc_detail"], str(f.option("measure")),
                                              lang) if r["abc"].rows else [],
         (Option("subject", "Subject", "category", tuple(abc_analysis.SUBJECTS)),
-         Option("measure", "Measure", "revenue", tuple(abc_analysis.MEASURES))),
+         Option("measure", "Measure", "revenue", abc_analysis.MEASURE_NAMES)),
     ),
     View(
         "reports/product_loyalty", "Product loyalty by customer profile",
@@ -182,10 +186,18 @@ VIEWS: tuple[View, ...] = (
     ),
     View(
         "reports/sales", "Sales",
-        "Units, revenue, receipts and returns per product group. Stock: no stock feed is "
-        "connected.",
+        "Units, revenue, receipts and returns per product group; stock beside sales is on "
+        "the sales and stock page.",
         PRODUCTS, _retail("sales"),
         _one(lambda r, f, lang: charts.sales_chart(r, str(f.option("group")), lang)),
+        (GROUP, LIMIT),
+    ),
+    View(
+        "reports/sales_stock", "Sales and stock",
+        "Units sold in each store against the stock feed's counts: average and closing stock, "
+        "sell-through and days of cover per product group.",
+        PRODUCTS, _retail("sales_stock"),
+        _one(lambda r, f, lang: charts.sell_through_chart(r, str(f.option("group")), lang)),
         (GROUP, LIMIT),
     ),
     View(

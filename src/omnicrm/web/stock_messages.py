@@ -1,0 +1,33 @@
+"""Words of the stock, time-and-place and social pages: Russian for every message id, and in both
+languages the labels of their codes (``col:`` columns, ``opt:`` option values)."""
+
+RU: dict[str, str] = {
+    "Sales and stock": "Продажи и остатки",
+    "Units sold in each store against the stock feed's counts: average and closing stock, "
+    "sell-through and days of cover per product group.": (
+        "Продажи каждого магазина рядом с остатками из учётной системы: средний и конечный "
+        "остаток, доля проданного (sell-through) и запас в днях по товарным группам."
+    ),
+    "Units, revenue, receipts and returns per product group; stock beside sales is on the sales "
+    "and stock page.": (
+        "Штуки, выручка, чеки и возвраты по товарным группам; остатки рядом с продажами — на "
+        "странице «Продажи и остатки»."
+    ),
+    "Customers, product groups and SKUs by their share of revenue, units, orders or average "
+    "stock (ABC) and the stability of the measure month by month (XYZ).": (
+        "Клиенты, товарные группы и артикулы по доле выручки, штук, заказов или среднего "
+        "остатка (ABC) и стабильности показателя по месяцам (XYZ)."
+    ),
+    "col:average_stock": "Средний остаток",
+    "col:closing_stock": "Остаток на конец",
+    "col:sell_through": "Доля проданного",
+    "col:days_of_cover": "Запас, дней",
+    "opt:stock": "средний остаток",
+}
+EN: dict[str, str] = {
+    "col:average_stock": "Average stock",
+    "col:closing_stock": "Closing stock",
+    "col:sell_through": "Sell-through",
+    "col:days_of_cover": "Days of cover",
+    "opt:stock": "average stock",
+}
