@@ -23,6 +23,32 @@ RU: dict[str, str] = {
     "col:sell_through": "Доля проданного",
     "col:days_of_cover": "Запас, дней",
     "opt:stock": "средний остаток",
+    "Sold and on hand": "Продано и в остатке",
+    "When people buy": "Когда покупают",
+    "Receipts by hour of day and day of week in the local time of the store (online orders: the "
+    "customer's home store's zone).": (
+        "Чеки по часам и дням недели по местному времени магазина (онлайн-заказы — по поясу "
+        "домашнего магазина клиента)."
+    ),
+    "Where people buy": "Где покупают",
+    "Receipts, revenue, buyers and average receipt by city and store.": (
+        "Чеки, выручка, покупатели и средний чек по городам и магазинам."
+    ),
+    "Breakdown": "Разбивка",
+    "opt:channel": "канал",
+    "opt:segment": "сегмент",
+    "Local hour": "Час по местному времени",
+    "Receipts by hour and day of week": "Чеки по часам и дням недели",
+    "col:weekday": "День недели",
+    "col:hour": "Час",
+    "col:revenue_share": "Доля выручки",
+    "weekday:1": "Пн",
+    "weekday:2": "Вт",
+    "weekday:3": "Ср",
+    "weekday:4": "Чт",
+    "weekday:5": "Пт",
+    "weekday:6": "Сб",
+    "weekday:7": "Вс",
 }
 EN: dict[str, str] = {
     "col:average_stock": "Average stock",
@@ -30,4 +56,11 @@ EN: dict[str, str] = {
     "col:sell_through": "Sell-through",
     "col:days_of_cover": "Days of cover",
     "opt:stock": "average stock",
+    "weekday:1": "Mon",
+    "weekday:2": "Tue",
+    "weekday:3": "Wed",
+    "weekday:4": "Thu",
+    "weekday:5": "Fri",
+    "weekday:6": "Sat",
+    "weekday:7": "Sun",
 }

@@ -13,6 +13,7 @@ from omnicrm.analytics.reports.options import ReportOptions
 from omnicrm.analytics.reports.products import product_loyalty, sales
 from omnicrm.analytics.reports.stock import sales_and_stock
 from omnicrm.analytics.reports.stores import registrations, store_dynamics, store_frequency
+from omnicrm.analytics.reports.times import purchase_places, purchase_times
 
 ReportFn = Callable[[duckdb.DuckDBPyConnection, Query, ReportOptions], Report]
 
@@ -28,6 +29,8 @@ REPORTS: dict[str, ReportFn] = {
     "store_frequency": store_frequency,
     "receipt_sum": partial(ranking, by="receipt_sum"),
     "registrations": registrations,
+    "purchase_times": purchase_times,
+    "purchase_places": purchase_places,
 }
 
 __all__ = ["REPORTS", "ReportFn", "ReportOptions"]

@@ -312,14 +312,33 @@ def sales_chart(report: Report, group: str, lang: str) -> Chart:
                  _hbar(names, values, texts, lang, True))  # fmt: skip
 
 
-def sell_through_chart(report: Report, group: str, lang: str) -> Chart:
-    """The best sellers' sell-through, store by store (items without a count are left out)."""
-    rows = [r for r in report.records() if r["sell_through"] is not None][:TOP]
+def sales_stock_chart(report: Report, group: str, lang: str) -> Chart:
+    """Units sold beside the closing stock of the best sellers, store by store; the hover
+    gives sell-through and days of cover."""
+    rows = report.records()[:TOP]
     names = [f"{r['store']} · {coded(lang, 'value', str(r[group]))}" for r in rows]
-    values = [round(r["sell_through"] * 100, 1) for r in rows]
-    texts = [f"{formatting.number(v, lang, 1)}%" for v in values]
-    return Chart("sell-through", label(lang, "col", "sell_through").capitalize(),
-                 _hbar(names, values, texts, lang, False))  # fmt: skip
+    hover = [
+        f"{label(lang, 'col', 'sell_through')}: "
+        f"{'—' if r['sell_through'] is None else formatting.percent(r['sell_through'], lang)}"
+        f"<br>{label(lang, 'col', 'days_of_cover')}: "
+        f"{'—' if r['days_of_cover'] is None else formatting.number(r['days_of_cover'], lang, 1)}"
+        for r in rows
+    ]
+    traces = [
+        {"type": "bar", "orientation": "h", "y": names, "x": [r[column] for r in rows],
+         "name": label(lang, "col", column), "text": hover, "textposition": "none",
+         "hovertemplate": "%{y}: %{x}<br>%{text}<extra></extra>"}
+        for column in ("units", "closing_stock")
+    ]  # fmt: skip
+    layout = _layout(
+        lang,
+        height=max(260, 40 + 30 * len(names)),
+        barmode="group",
+        yaxis={"autorange": "reversed", "type": "category"},
+        margin={"l": 160},
+    )
+    return Chart("sales-stock", translate(lang, "Sold and on hand"),
+                 {"data": traces, "layout": layout})  # fmt: skip
 
 
 def store_frequency_chart(report: Report, lang: str) -> Chart:

@@ -13,7 +13,7 @@ from omnicrm.analytics.query import Query
 from omnicrm.analytics.report import Report
 from omnicrm.analytics.reports import REPORTS, ReportOptions
 from omnicrm.analytics.rfm import rfm_movement, rfm_segments
-from omnicrm.web.insights import charts
+from omnicrm.web.insights import buying_charts, charts
 from omnicrm.web.insights.cache import Insights
 from omnicrm.web.insights.charts import Chart
 from omnicrm.web.insights.filters import Option, PageFilters
@@ -27,6 +27,7 @@ LIMIT = Option("limit", "Rows", 100, low=1, high=1000)
 ORDER = Option("order", "Order", "most", ("most", "fewest"))
 MIN_RECEIPTS = Option("min_receipts", "At least receipts", 1, low=1, high=1000)
 GROUP = Option("group", "Group by", "category", ("category", "brand", "sku"))
+BREAKDOWN = Option("by", "Breakdown", "total", ("total", "channel", "segment", "level", "city"))
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,17 @@ def _retail(name: str) -> Callable[[Insights, PageFilters, Query], Reports]:
         options = report_options(f)
         analysis = partial(REPORTS[name], options=options)
         return {name: ins.report(f"report:{name}", analysis, q, options)}
+
+    return reports
+
+
+def _broken_down(name: str) -> Callable[[Insights, PageFilters, Query], Reports]:
+    """A retail report under the page's breakdown (``by``) instead of the total."""
+
+    def reports(ins: Insights, f: PageFilters, q: Query) -> Reports:
+        by = str(f.option("by"))
+        analysis = partial(REPORTS[name], options=report_options(f))
+        return {name: ins.report(f"report:{name}", analysis, replace(q, by=by), by)}
 
     return reports
 
@@ -197,7 +209,7 @@ VIEWS: tuple[View, ...] = (
         "Units sold in each store against the stock feed's counts: average and closing stock, "
         "sell-through and days of cover per product group.",
         PRODUCTS, _retail("sales_stock"),
-        _one(lambda r, f, lang: charts.sell_through_chart(r, str(f.option("group")), lang)),
+        _one(lambda r, f, lang: charts.sales_stock_chart(r, str(f.option("group")), lang)),
         (GROUP, LIMIT),
     ),
     View(
@@ -207,6 +219,22 @@ VIEWS: tuple[View, ...] = (
         _one(lambda r, f, lang: charts.by_store_chart(
             r, str(f.option("grain")), "revenue_minor", lang, "line")),
         (GRAIN,),
+    ),
+    View(
+        "reports/purchase_times", "When people buy",
+        "Receipts by hour of day and day of week in the local time of the store (online orders: "
+        "the customer's home store's zone).",
+        STORES, _broken_down("purchase_times"),
+        lambda r, f, lang: buying_charts.heatmap_charts(r["purchase_times"], str(f.option("by")),
+                                                        lang),
+        (BREAKDOWN,),
+    ),
+    View(
+        "reports/purchase_places", "Where people buy",
+        "Receipts, revenue, buyers and average receipt by city and store.",
+        STORES, _broken_down("purchase_places"),
+        _one(lambda r, f, lang: buying_charts.places_chart(r, str(f.option("by")), lang)),
+        (BREAKDOWN,),
     ),
     View(
         "reports/store_frequency", "Purchase frequency by store",
