@@ -13,6 +13,7 @@ from omnicrm.ingest.sources import (
     pos,
     products,
     returns,
+    social,
     stock,
     stores,
     surveys,
@@ -43,6 +44,7 @@ SOURCES: dict[str, Source] = {
         wifi,
         camera,
         surveys,
+        social,
     )
 }
 
