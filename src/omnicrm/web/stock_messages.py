@@ -1,4 +1,4 @@
-"""Words of the stock, time-and-place and social pages: Russian for every message id, and in both
+"""Words of the stock and the when-and-where pages: Russian for every message id, and in both
 languages the labels of their codes (``col:`` columns, ``opt:`` option values)."""
 
 RU: dict[str, str] = {
