@@ -1,5 +1,6 @@
-"""Words of the stock and the when-and-where pages: Russian for every message id, and in both
-languages the labels of their codes (``col:`` columns, ``opt:`` option values)."""
+"""Words of the stock and the when-and-where pages, and of the social channel's codes: Russian
+for every message id, and in both languages the labels of codes (``col:`` columns, ``opt:``
+option values, ``channel:`` and ``kind:`` of the social sources)."""
 
 RU: dict[str, str] = {
     "Sales and stock": "Продажи и остатки",
@@ -42,6 +43,9 @@ RU: dict[str, str] = {
     "col:weekday": "День недели",
     "col:hour": "Час",
     "col:revenue_share": "Доля выручки",
+    "channel:social": "Соцсети",
+    "kind:social": "аккаунт в соцсети или мессенджере",
+    "kind:ip": "IP-адрес (хэш)",
     "weekday:1": "Пн",
     "weekday:2": "Вт",
     "weekday:3": "Ср",
@@ -56,6 +60,9 @@ EN: dict[str, str] = {
     "col:sell_through": "Sell-through",
     "col:days_of_cover": "Days of cover",
     "opt:stock": "average stock",
+    "channel:social": "Social networks",
+    "kind:social": "social or messenger account",
+    "kind:ip": "IP address (hashed)",
     "weekday:1": "Mon",
     "weekday:2": "Tue",
     "weekday:3": "Wed",
