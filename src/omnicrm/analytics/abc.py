@@ -1,5 +1,5 @@
 """ABC and XYZ analysis (A3) of customers, product groups (categories) and SKUs by revenue, units
-and orders over a period.
+and orders over a period, and of categories and SKUs by average stock on hand.
 
 ABC: subjects sorted by the measure, largest first; a subject is A while the share of the total
 *before* it is under ``a`` (so the one crossing 80% is still A), B under ``b``, C after.
@@ -24,6 +24,22 @@ MEASURES = {
     "orders": "count(DISTINCT order_id)",
 }
 """Fixed expressions over ``abc_lines``, chosen by name (never user text)."""
+STOCK = "stock"
+STOCK_SUBJECTS = {"category": "p.category", "sku": "p.sku"}
+"""Average stock is a measure of goods, not of customers: month by month, the mean over the
+month's count days of the units on hand in every store (filtered by store and city), divided by
+the months of the period so that an item's value is its average over the period."""
+MEASURE_NAMES = (*MEASURES, STOCK)
+STOCK_MONTHLY = """SELECT item, month, avg(units) / $months AS value
+   FROM (SELECT {item} AS item, date_trunc('month', k.day) AS month, k.day,
+                sum(k.qty_on_hand) AS units
+         FROM stock_levels k JOIN products p ON p.id = k.product_id
+         JOIN stores st ON st.id = k.store_id
+         WHERE k.day >= CAST($since AS DATE) AND k.day < CAST($until AS DATE)
+           AND ($f_store IS NULL OR st.code = $f_store)
+           AND ($f_city IS NULL OR st.city = $f_city)
+         GROUP BY ALL)
+   GROUP BY ALL"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +60,21 @@ LINES = (
 )
 
 
-def steps(subject: str, measure: str) -> tuple[tuple[str, str], ...]:
+def monthly_step(subject: str, measure: str) -> tuple[str, str]:
+    """Each item's measure per calendar month."""
+    if measure == STOCK:
+        return ("abc_monthly", STOCK_MONTHLY.format(item=STOCK_SUBJECTS[subject]))
     item, value = SUBJECTS[subject], MEASURES[measure]
     return (
-        (
-            "abc_monthly",
-            f"""SELECT {item} AS item, month, {value} AS value FROM abc_lines
-                WHERE {item} IS NOT NULL GROUP BY ALL""",
-        ),
+        "abc_monthly",
+        f"""SELECT {item} AS item, month, {value} AS value FROM abc_lines
+            WHERE {item} IS NOT NULL GROUP BY ALL""",
+    )
+
+
+def steps(subject: str, measure: str) -> tuple[tuple[str, str], ...]:
+    return (
+        monthly_step(subject, measure),
         (
             "abc_items",
             """SELECT item, sum(value) AS value,
@@ -97,33 +120,39 @@ def abc(
     db: duckdb.DuckDBPyConnection,
     query: Query,
     subjects: tuple[str, ...] = tuple(SUBJECTS),
-    measures: tuple[str, ...] = tuple(MEASURES),
+    measures: tuple[str, ...] = MEASURE_NAMES,
     rules: AbcRules = AbcRules(),
     detail: int = 0,
 ) -> Report:
     """ABC x XYZ summary per subject and measure; with ``detail`` > 0, the top ``detail``
-    subjects one per row instead (for one subject and one measure)."""
-    for name, allowed in (("subject", SUBJECTS), ("measure", MEASURES)):
+    subjects one per row instead (for one subject and one measure). The stock measure skips
+    customers (they hold no stock); asked for customers alone, it is an error."""
+    for name, allowed in (("subject", SUBJECTS), ("measure", MEASURE_NAMES)):
         for value in subjects if name == "subject" else measures:
             if value not in allowed:
                 raise ValueError(f"unknown {name} {value!r}; one of {sorted(allowed)}")
+    pairs = [(s, m) for s in subjects for m in measures if m != STOCK or s in STOCK_SUBJECTS]
+    if not pairs:
+        raise ValueError(f"average stock is measured for {' and '.join(STOCK_SUBJECTS)} only")
     params = prepare(db, query)
     params |= {"months": months_spanned(query), "a": rules.a, "b": rules.b, "x": rules.x}
     params |= {"y": rules.y, "limit": detail}
     run_steps(db, [LINES], params)
     rows = []
     columns: list[str] = []
-    for subject in subjects:
-        for measure in measures:
-            run_steps(db, steps(subject, measure), params)
-            columns, found = fetch(db, DETAIL if detail else SUMMARY, params)
-            rows += [(subject, measure, *_tidy(r)) for r in found]
+    for subject, measure in pairs:
+        run_steps(db, steps(subject, measure), params)
+        columns, found = fetch(db, DETAIL if detail else SUMMARY, params)
+        rows += [(subject, measure, *_tidy(r)) for r in found]
     return Report(
         "abc",
         "ABC / XYZ analysis",
         ["subject", "measure", *columns],
         rows,
-        [f"months in period: {params['months']}; average stock is not available (no stock feed)"],
+        [
+            f"months in period: {params['months']}",
+            "stock: the average units on hand over the period from the stock feed's counts",
+        ],
     )
 
 

@@ -164,16 +164,16 @@ def rfm(
 def abc(
     ctx: typer.Context,
     subject: Annotated[list[str] | None, typer.Option(help="customer, category, sku")] = None,
-    measure: Annotated[list[str] | None, typer.Option(help="revenue, units, orders")] = None,
+    measure: Annotated[list[str] | None, typer.Option(help="revenue, units, orders, stock")] = None,
     detail: Annotated[int, typer.Option(help="List the top N subjects instead.")] = 0,
 ) -> None:
     """ABC x XYZ classes."""
     from functools import partial
 
-    from omnicrm.analytics.abc import MEASURES, SUBJECTS
+    from omnicrm.analytics.abc import MEASURE_NAMES, SUBJECTS
     from omnicrm.analytics.abc import abc as analysis
 
-    subjects, measures = tuple(subject or SUBJECTS), tuple(measure or MEASURES)
+    subjects, measures = tuple(subject or SUBJECTS), tuple(measure or MEASURE_NAMES)
     _run(ctx, partial(analysis, subjects=subjects, measures=measures, detail=detail))
 
 

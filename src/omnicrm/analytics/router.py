@@ -139,15 +139,18 @@ def abc(
     snapshot: SnapshotDep,
     query: QueryDep,
     subject: Annotated[list[str] | None, Query(description="customer, category, sku")] = None,
-    measure: Annotated[list[str] | None, Query(description="revenue, units, orders")] = None,
+    measure: Annotated[
+        list[str] | None, Query(description="revenue, units, orders, stock (average on hand)")
+    ] = None,
     detail: Annotated[int, Query(ge=0, le=100_000, description="rows per subject, 0: summary")] = 0,
     format: FormatParam = "json",
 ):
-    """ABC x XYZ classes of customers, categories and SKUs by revenue, units and orders."""
+    """ABC x XYZ classes of customers, categories and SKUs by revenue, units and orders, and of
+    categories and SKUs by average stock."""
     analysis = partial(
         abc_analysis.abc,
         subjects=tuple(subject or abc_analysis.SUBJECTS),
-        measures=tuple(measure or abc_analysis.MEASURES),
+        measures=tuple(measure or abc_analysis.MEASURE_NAMES),
         detail=detail,
     )
     return _answer(snapshot, analysis, query, format)

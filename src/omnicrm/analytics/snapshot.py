@@ -1,7 +1,7 @@
 """The columnar engine: an embedded DuckDB file holding a snapshot of the operational store's facts
-(orders with their lines, returns, status changes, a per-day summary of events) and dimensions
-(customers with resolved ids, people, stores, products, loyalty accounts), so that analysis never
-runs on the database the tills write to.
+(orders with their lines, returns, status changes, a per-day summary of events, stock counts) and
+dimensions (customers with resolved ids, people, stores, products, loyalty accounts), so that
+analysis never runs on the database the tills write to.
 
 Refresh is incremental. Fact tables only grow: each *feed* remembers the highest source key it has
 read (``snapshot_feeds``), and a refresh reads only keys above it, in ranges of
@@ -35,7 +35,7 @@ from sqlalchemy.engine import URL
 from omnicrm.analytics import sources
 from omnicrm.analytics.steps import used_params
 from omnicrm.identity.arrow_io import BATCH
-from omnicrm.store.schema import Event, Order, OrderStatus, Return
+from omnicrm.store.schema import Event, Order, OrderStatus, Return, StockLevel
 
 FULFILLED_STATUSES = ["completed", "delivered", "picked_up", "partially_returned", "returned"]
 """Statuses saying the customer has the goods (a return implies they had them)."""
@@ -64,6 +64,8 @@ SCHEMA = (
     """CREATE TABLE IF NOT EXISTS event_days (
         customer_id BIGINT, day DATE, channel VARCHAR, kind VARCHAR, store_id BIGINT,
         utm_source VARCHAR, events BIGINT, first_at TIMESTAMPTZ, last_at TIMESTAMPTZ)""",
+    """CREATE TABLE IF NOT EXISTS stock_levels (
+        id BIGINT, store_id BIGINT, product_id BIGINT, day DATE, qty_on_hand BIGINT)""",
     """CREATE TABLE IF NOT EXISTS customers (
         id BIGINT, merged_into_id BIGINT, resolved_id BIGINT, gender VARCHAR, birth_date DATE,
         city VARCHAR, home_store_id BIGINT, enrolled_at TIMESTAMPTZ, created_at TIMESTAMPTZ)""",
@@ -159,6 +161,16 @@ FEEDS = (
                FROM inc_events GROUP BY ALL""",
         ),
         ("event_days",),
+    ),
+    Feed(
+        "stock",
+        StockLevel.id,
+        (sources.STOCK,),
+        (
+            """INSERT INTO stock_levels
+               SELECT id, store_id, product_id, CAST(day AS DATE), qty_on_hand FROM inc_stock""",
+        ),
+        ("stock_levels",),
     ),
 )
 """In this order: statuses update orders that the orders feed has already loaded."""

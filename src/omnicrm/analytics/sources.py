@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyarrow as pa
-from sqlalchemy import BigInteger, ColumnElement, Connection, Select, func, select
+from sqlalchemy import BigInteger, ColumnElement, Connection, Select, String, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -31,6 +31,7 @@ from omnicrm.store.schema import (
     Product,
     Return,
     ReturnLine,
+    StockLevel,
     Store,
 )
 from omnicrm.store.schema.loyalty import LoyaltyAccount
@@ -193,6 +194,20 @@ EVENTS = Source(
         ("store_id", I64),
         ("occurred_at", I64),
         ("utm_source", STR),
+    ),
+)
+STOCK = Source(
+    "inc_stock",
+    StockLevel.id,
+    lambda: select(
+        StockLevel.id,
+        StockLevel.store_id,
+        StockLevel.product_id,
+        func.cast(StockLevel.on_date, String),
+        StockLevel.qty_on_hand,
+    ),
+    _schema(
+        ("id", I64), ("store_id", I64), ("product_id", I64), ("day", STR), ("qty_on_hand", I64)
     ),
 )
 

@@ -3,8 +3,19 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SocialProvider(BaseModel):
+    """An OpenID Connect provider a member may sign up with: whose ``id_token`` we accept."""
+
+    issuer: str = Field(min_length=1)
+    """The token's ``iss`` must be exactly this."""
+    client_id: str = Field(min_length=1)
+    """Our application's id at the provider: the token's ``aud`` must name it."""
+    jwks_url: str = Field(min_length=1)
+    """Where the provider publishes its signing keys (JSON Web Key Set)."""
 
 
 class Settings(BaseSettings):
@@ -86,7 +97,13 @@ class Settings(BaseSettings):
     within this many seconds; 0: every request reads its key)."""
 
     customer_timezone: str = "Europe/Moscow"
-    """The zone of a customer with no home store, for quiet hours and per-day caps."""
+    """The zone of a customer with no home store, for quiet hours and per-day caps (and of an
+    online purchase's local hour in the analyses of when people buy)."""
+
+    social_providers: dict[str, SocialProvider] = Field(default_factory=dict)
+    """Social login providers by name, as JSON (``{"vk": {"issuer": ..., "client_id": ...,
+    "jwks_url": ...}}``): a ``social`` enrolment verifies the provider's ``id_token`` against
+    them; none configured, social enrolment is refused."""
 
 
 @lru_cache

@@ -9,9 +9,12 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-KINDS = ("card", "phone", "email", "device", "cookie", "mp_buyer", "mac", "face", "phone_mask")
-LINKABLE = frozenset(KINDS) - {"phone_mask"}
-"""Kinds that can link two records; a masked phone only narrows candidates."""
+KINDS = (
+    "card", "phone", "email", "device", "cookie", "mp_buyer", "mac", "face", "phone_mask",
+    "social", "ip",
+)  # fmt: skip
+LINKABLE = frozenset(KINDS) - {"phone_mask", "ip"}
+"""Kinds that can link two records; a masked phone or an address only narrows candidates."""
 
 _PHONE_CHARS = re.compile(r"^\+?[0-9\s\-().]+$")
 _NON_DIGITS = re.compile(r"[^0-9]")
@@ -19,6 +22,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _MASKED_PHONE = re.compile(r"^\+[\d*]{11,15}$")
 _TOKEN = re.compile(r"^\S{1,200}$")
+_SOCIAL = re.compile(r"^([a-z][a-z0-9_]{1,31}):(\S{1,128})$")
 
 
 def ascii_digits(raw: str) -> str:
@@ -110,6 +114,26 @@ def phone_mask(raw: str) -> str:
     return value
 
 
+def social(raw: str) -> str:
+    """A social network's or messenger's user id as ``platform:id`` (``vk:12345``,
+    ``telegram:987``, an OpenID provider's ``sub``): the platform lower-cased, the id as the
+    platform gives it (ids are case-sensitive on some platforms)."""
+    platform, _, user = raw.strip().partition(":")
+    value = f"{platform.lower()}:{user}"
+    if not _SOCIAL.match(value):
+        raise ValueError(f"not a platform:user id: {raw!r}")
+    return value
+
+
+def ip(raw: str) -> str:
+    """A network address, as its keyed hash (64 hex digits; ``ingest.network.ip_identifier``
+    makes it): the address itself is only ever matched, so it is never stored."""
+    value = raw.strip().lower()
+    if not _HEX64.match(value):
+        raise ValueError(f"not a hashed network address: {raw!r}")
+    return value
+
+
 def _token(raw: str, what: str) -> str:
     value = raw.strip()
     if not _TOKEN.match(value):
@@ -127,6 +151,8 @@ NORMALIZERS: dict[str, Callable[[str], str]] = {
     "mac": mac,
     "face": face,
     "phone_mask": phone_mask,
+    "social": social,
+    "ip": ip,
 }
 
 

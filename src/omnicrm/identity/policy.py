@@ -132,7 +132,16 @@ POLICIES: dict[str, IdentifierPolicy] = {
             near_receipt_minutes=15,
             near_receipt_days=2,
         ),
+        IdentifierPolicy(
+            "social",
+            Linking.ALONE,
+            Creates.NEVER,
+            priority=45,
+            max_companions=3,
+            blocked=(r"^[a-z0-9_]+:(0+|-+|null|none|undefined|unknown)$",),
+        ),
         IdentifierPolicy("phone_mask", Linking.NEVER, Creates.NEVER, priority=90),
+        IdentifierPolicy("ip", Linking.NEVER, Creates.NEVER, priority=95),
     )
 }
 

@@ -200,4 +200,18 @@ class ProductRecord:
     currency: str
 
 
-Canonical = Order | Return | StatusUpdate | Event | Member | StoreRecord | ProductRecord
+@dataclass(frozen=True, slots=True)
+class StockCount:
+    """Units of a SKU a store or warehouse held at the end of a day, as its inventory counted."""
+
+    source: str
+    source_key: str
+    store_id: int
+    product_id: int
+    on_date: date
+    qty_on_hand: int
+
+
+Canonical = (
+    Order | Return | StatusUpdate | Event | Member | StoreRecord | ProductRecord | StockCount
+)

@@ -23,6 +23,7 @@ from omnicrm.ingest.canonical import (
     ProductRecord,
     Return,
     StatusUpdate,
+    StockCount,
     StoreRecord,
 )
 from omnicrm.ingest.outcome import Outcome
@@ -524,6 +525,26 @@ def _refuse_taken_cards(
     return kept
 
 
+STOCK_COLUMNS = ("id", "source", "source_key", "store_id", "product_id", "on_date", "qty_on_hand")
+
+
+def write_stock(sink: Sink, counts: Sequence[StockCount]) -> list[Outcome]:
+    """Stock counts as reported; a count already stored (same store, SKU and day) changes
+    nothing."""
+    outcomes, fresh, first = _fresh(sink, "stock_levels", counts)
+    ids = sink.reserve_ids("stock_levels", len(fresh))
+    rows = []
+    for i, stock_id in zip(fresh, ids, strict=True):
+        c = counts[i]
+        rows.append(
+            (stock_id, c.source, c.source_key, c.store_id, c.product_id, c.on_date, c.qty_on_hand)
+        )
+        outcomes[i] = Outcome("inserted", stock_id)
+    sink.insert("stock_levels", STOCK_COLUMNS, rows)
+    _fill_batch_duplicates(outcomes, counts, first)
+    return outcomes  # type: ignore[return-value]
+
+
 WRITERS = (
     (StoreRecord, lambda sink, records: upsert_stores(sink.conn, records)),
     (ProductRecord, lambda sink, records: upsert_products(sink.conn, records)),
@@ -532,4 +553,5 @@ WRITERS = (
     (Return, write_returns),
     (StatusUpdate, write_status_updates),
     (Event, write_events),
+    (StockCount, write_stock),
 )

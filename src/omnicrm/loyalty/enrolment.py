@@ -25,6 +25,7 @@ from omnicrm.identity.normalize import normalize
 from omnicrm.loyalty import repository
 from omnicrm.loyalty.ledger import CardState
 from omnicrm.loyalty.schemas import EnrolOut, EnrolRequest, SmsCodeOut
+from omnicrm.loyalty.social_login import SocialAccount, TokenVerifier
 from omnicrm.store.db import unit_of_work
 from omnicrm.store.schema import Consent, Customer, Identifier
 from omnicrm.store.schema.loyalty import LoyaltyAccount, LoyaltySmsCode
@@ -106,10 +107,18 @@ def check_sms_code(session: Session, phone: str, code: str, now: datetime) -> st
     return None
 
 
-def enrol(engine: Engine, request: EnrolRequest, now: datetime) -> EnrolOut:
-    """Verify the phone where the channel needs it (the attempt is kept even when it fails),
-    then enrol in one unit of work; a concurrent enrolment of the same person is retried once
-    and then finds the profile the other one created."""
+def enrol(
+    engine: Engine, request: EnrolRequest, now: datetime, verifier: TokenVerifier | None = None
+) -> EnrolOut:
+    """Verify the social login's token with its provider (``verifier``) and the phone where the
+    channel needs it (the attempt is kept even when it fails), then enrol in one unit of work;
+    a concurrent enrolment of the same person is retried once and then finds the profile the
+    other one created."""
+    social = None
+    if request.social is not None:
+        if verifier is None:
+            raise InvalidRecord([FieldError("social.provider", "no social login is configured")])
+        social = verifier.verify(request.social.provider, request.social.id_token)
     if request.phone and request.channel in VERIFIED_CHANNELS:
         if not request.sms_code:
             raise InvalidRecord([FieldError("sms_code", "this channel needs the phone verified")])
@@ -121,7 +130,7 @@ def enrol(engine: Engine, request: EnrolRequest, now: datetime) -> EnrolOut:
     for attempt in (1, 2):
         try:
             with unit_of_work(engine) as session:
-                return enrol_member(session, request, now)
+                return enrol_member(session, request, now, social)
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -148,15 +157,26 @@ def _card_number(account_id: int) -> str:
     return f"2{account_id:012d}"
 
 
-def enrol_member(session: Session, request: EnrolRequest, now: datetime) -> EnrolOut:
-    """Enrol the shopper (or return the existing membership); the phone is already verified."""
+def enrol_member(
+    session: Session, request: EnrolRequest, now: datetime, social: SocialAccount | None = None
+) -> EnrolOut:
+    """Enrol the shopper (or return the existing membership); the phone and the social login
+    are already verified. The provider's user id becomes a ``social`` identifier (it finds the
+    member again at the next social sign-up), and the e-mail the provider verified stands for
+    one not typed in."""
     program, _ = repository.program_in_force(session, request.program)
     keys: list[tuple[str, str]] = []
+    if social is not None:
+        try:
+            keys.append(("social", normalize("social", social.identifier)))
+        except ValueError as exc:
+            raise InvalidRecord([FieldError("social.provider", str(exc))]) from None
     if request.phone:
         keys.append(("phone", _phone(request.phone)))
-    if request.email:
+    email = request.email or (social.email if social else None)
+    if email:
         try:
-            keys.append(("email", normalize("email", request.email)))
+            keys.append(("email", normalize("email", email)))
         except ValueError as exc:
             raise InvalidRecord([FieldError("email", str(exc))]) from None
     device = None

@@ -55,6 +55,7 @@ from omnicrm.loyalty.schemas import (
     TokenRequest,
     UndoOut,
 )
+from omnicrm.loyalty.social_login import OidcVerifier, TokenVerifier
 from omnicrm.store.db import unit_of_work
 
 
@@ -155,11 +156,27 @@ def request_sms_code(
         return enrolment.request_sms_code(session, body.phone, now, sms_sender(request))
 
 
+def social_verifier(request: Request) -> TokenVerifier:
+    """The social login adapter (``app.state.social_verifier``), by default the OpenID Connect
+    providers of the settings, made once per app (it caches their keys)."""
+    state = request.app.state
+    if getattr(state, "social_verifier", None) is None:
+        state.social_verifier = OidcVerifier.from_settings()
+    return state.social_verifier
+
+
 @loyalty_router.post("/enrol", response_model=EnrolOut, responses=errors(409))
 def enrol(
-    engine: EngineDep, now: NowDep, body: EnrolRequest, _: Caller = needs("loyalty:enrol")
+    engine: EngineDep,
+    now: NowDep,
+    body: EnrolRequest,
+    request: Request,
+    _: Caller = needs("loyalty:enrol"),
 ) -> EnrolOut:
-    return enrolment.enrol(engine, body, now)
+    """Enrol a member; a social enrolment carries the provider's ``id_token``, verified with
+    the provider before anything is written."""
+    verifier = social_verifier(request) if body.social is not None else None
+    return enrolment.enrol(engine, body, now, verifier)
 
 
 @loyalty_router.get("/accounts/{account_id}", response_model=AccountViewOut)

@@ -283,6 +283,13 @@ class OfflineResult(BaseModel):
     body: dict
 
 
+class SocialLogin(_In):
+    """The provider's proof of who signed in: its OpenID Connect ``id_token``."""
+
+    provider: str = Field(min_length=1, max_length=32, description="A configured provider")
+    id_token: str = Field(min_length=1, max_length=16_384)
+
+
 class EnrolRequest(_In):
     channel: Literal["till", "web", "sms", "messenger", "social", "wifi", "call_centre"]
     program: str | None = None
@@ -296,11 +303,16 @@ class EnrolRequest(_In):
     consents: dict[Literal["email", "sms", "push", "messenger", "calls"], bool] = Field(
         description="Consent per channel, captured at enrolment."
     )
+    social: SocialLogin | None = Field(
+        None, description="Social login: needed for the social channel, verified with the provider"
+    )
 
     @model_validator(mode="after")
     def _contact(self) -> "EnrolRequest":
-        if not self.phone and not self.email:
-            raise ValueError("a phone or an e-mail is needed")
+        if self.channel == "social" and self.social is None:
+            raise ValueError("a social enrolment needs the provider's token (social.id_token)")
+        if not self.phone and not self.email and self.social is None:
+            raise ValueError("a phone, an e-mail or a social login is needed")
         return self
 
 

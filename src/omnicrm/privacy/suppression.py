@@ -15,7 +15,9 @@ from omnicrm.core.settings import get_settings
 from omnicrm.ingest.canonical import Canonical, Event, Ident, Member, Order, Return
 from omnicrm.ingest.sinks import Sink
 
-PERSONAL_ATTRS = frozenset({"comment", "query", "url", "address", "name", "email", "phone"})
+PERSONAL_ATTRS = frozenset(
+    {"comment", "query", "url", "address", "name", "email", "phone", "text", "user_agent"}
+)
 """Event attributes that may hold what a person typed or where they are; the rest (campaign,
 score, topic, durations) are facts analytics counts."""
 

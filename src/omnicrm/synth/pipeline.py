@@ -19,7 +19,8 @@ import pyarrow.compute as pc
 from omnicrm.synth.chunk import make_chunk, make_persons
 from omnicrm.synth.config import SynthConfig
 from omnicrm.synth.reference import reference_tables
-from omnicrm.synth.schema import GROUND_TRUTH, PEOPLE_TRUTH, PER_CHUNK, REFERENCE, TRUTH
+from omnicrm.synth.schema import GROUND_TRUTH, PEOPLE_TRUTH, PER_CHUNK, REFERENCE, STOCK, TRUTH
+from omnicrm.synth.stock import monthly_sales, stock_table
 from omnicrm.synth.truth import people_truth
 from omnicrm.synth.world import World, build_world
 from omnicrm.synth.writers import Encoded, Sink, encode
@@ -67,8 +68,10 @@ def generate(
 
     sinks = {spec.stem: Sink(out, spec, fmt) for spec in PER_CHUNK}
     truths = {spec.stem: Sink(out, spec, "native") for spec in TRUTH}
+    sales: list[pa.Table] = []
     try:
-        for index, encoded in _chunks(world, workers):
+        for index, (encoded, chunk_sales) in _chunks(world, workers):
+            sales.append(chunk_sales)
             for part in encoded:
                 (truths.get(part.stem) or sinks[part.stem]).append(part)
             if progress is not None:
@@ -77,6 +80,10 @@ def generate(
     finally:
         for sink in (*sinks.values(), *truths.values()):
             sink.close()
+    stock = stock_table(world, sales)
+    sinks[STOCK.stem] = Sink(out, STOCK, fmt)
+    sinks[STOCK.stem].append(encode(STOCK, stock, stock.num_rows, fmt))
+    sinks[STOCK.stem].close()
     truth, people_truth = truths[GROUND_TRUTH.stem], truths[PEOPLE_TRUTH.stem]
     order_lines = sum(sinks[stem].lines for stem in ORDER_LINE_FILES)
     for sink in sinks.values():
@@ -102,7 +109,8 @@ def _file_entry(sink: Sink) -> dict[str, object]:
     return {"source": sink.spec.source, "records": sink.records, "rows": sink.rows}
 
 
-def _encode_chunk(world: World, index: int) -> list[Encoded]:
+def _encode_chunk(world: World, index: int) -> tuple[list[Encoded], pa.Table]:
+    """The chunk's encoded files, and its store sales by month (for the stock file)."""
     encoded = []
     keys: list[pa.Array] = []
     persons: list[pa.Array] = []
@@ -128,7 +136,7 @@ def _encode_chunk(world: World, index: int) -> list[Encoded]:
     encoded.append(encode(GROUND_TRUTH, truth, truth.num_rows, "native"))
     people = people_truth(chunk)
     encoded.append(encode(PEOPLE_TRUTH, people, people.num_rows, "native"))
-    return encoded
+    return encoded, monthly_sales(chunk)
 
 
 def _init_worker(world: World) -> None:
@@ -136,12 +144,14 @@ def _init_worker(world: World) -> None:
     _world = world
 
 
-def _run_chunk(index: int) -> list[Encoded]:
+def _run_chunk(index: int) -> tuple[list[Encoded], pa.Table]:
     assert _world is not None
     return _encode_chunk(_world, index)
 
 
-def _chunks(world: World, workers: int | None) -> Iterator[tuple[int, list[Encoded]]]:
+def _chunks(
+    world: World, workers: int | None
+) -> Iterator[tuple[int, tuple[list[Encoded], pa.Table]]]:
     """Encoded chunks in chunk order, computed ahead by a small pool when there is work to share."""
     n = world.cfg.n_chunks
     workers = min(workers or min(2, os.cpu_count() or 1), n)
@@ -153,7 +163,7 @@ def _chunks(world: World, workers: int | None) -> Iterator[tuple[int, list[Encod
     with ProcessPoolExecutor(
         workers, mp_context=ctx, initializer=_init_worker, initargs=(world,)
     ) as pool:
-        pending: deque[tuple[int, Future[list[Encoded]]]] = deque()
+        pending: deque[tuple[int, Future[tuple[list[Encoded], pa.Table]]]] = deque()
         next_index = 0
         while next_index < n or pending:
             while next_index < n and len(pending) < workers:

@@ -133,6 +133,8 @@ SURVEYS = FileSpec(
     "csv",
     _cols("response_id, survey, channel, order_ref, phone, email, score, comment, answered_at"),
 )
+STOCK = FileSpec("stock_levels", "stock", "csv", _cols("store_code, sku, date, qty_on_hand"))
+"""Written after every chunk: the counts depend on all of them (``stock.py``)."""
 GROUND_TRUTH = FileSpec(
     "ground_truth", "ground_truth", "csv", ("source", "source_key", "person_id")
 )
@@ -156,5 +158,5 @@ PER_CHUNK = (
     MEMBERS, POS, WEB, APP, CALLCENTRE, MARKETPLACE, DELIVERY, RETURNS,
     WEB_EVENTS, APP_EVENTS, CALLS, MESSAGES, WIFI, CAMERA, SURVEYS,
 )  # fmt: skip
-ALL = REFERENCE + PER_CHUNK
+ALL = (*REFERENCE, *PER_CHUNK, STOCK)
 BY_STEM = {s.stem: s for s in (*ALL, *TRUTH)}

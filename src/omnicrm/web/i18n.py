@@ -10,6 +10,7 @@ from omnicrm.web import (
     identity_messages,
     predict_messages,
     promo_messages,
+    stock_messages,
     survey_messages,
 )
 from omnicrm.web.insights import catalogue as insights
@@ -39,13 +40,15 @@ CATALOGUES = {
     | campaign_messages.RU
     | predict_messages.RU
     | identity_messages.RU
-    | finance_messages.RU,
+    | finance_messages.RU
+    | stock_messages.RU,
     "en": EN
     | insights.EN
     | promo_messages.EN
     | campaign_messages.EN
     | predict_messages.EN
-    | finance_messages.EN,
+    | finance_messages.EN
+    | stock_messages.EN,
 }
 
 

@@ -1,5 +1,5 @@
-"""Product reports (A4): product loyalty by customer profile, and sales (with no stock figures:
-no stock feed is connected, and a made-up stock would be worse than none)."""
+"""Product reports (A4): product loyalty by customer profile, and sales (stock beside sales is
+the ``sales_stock`` report, ``stock.py``)."""
 
 import duckdb
 
@@ -98,5 +98,5 @@ def sales(db: duckdb.DuckDBPyConnection, query: Query, options: ReportOptions) -
             "net_revenue_minor",
         ],
         [(i, int(u), int(v), n, int(ru), int(rv), int(v) - int(rv)) for i, u, v, n, ru, rv in rows],
-        ["stock: not available (no stock feed is connected), so no stock figures are shown"],
+        ["stock on hand beside these sales: the sales_stock report"],
     )

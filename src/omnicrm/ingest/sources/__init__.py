@@ -13,6 +13,8 @@ from omnicrm.ingest.sources import (
     pos,
     products,
     returns,
+    social,
+    stock,
     stores,
     surveys,
     web,
@@ -34,6 +36,7 @@ SOURCES: dict[str, Source] = {
         marketplace,
         delivery,
         returns,
+        stock,
         web_events,
         app_events,
         calls,
@@ -41,6 +44,7 @@ SOURCES: dict[str, Source] = {
         wifi,
         camera,
         surveys,
+        social,
     )
 }
 

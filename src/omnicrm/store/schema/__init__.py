@@ -30,6 +30,7 @@ from omnicrm.store.schema.privacy import Erasure, Suppression
 from omnicrm.store.schema.promotions import Promotion  # noqa: F401 (registers its tables)
 from omnicrm.store.schema.reference import Brand, Category, Product, Store
 from omnicrm.store.schema.staff import StaffUser  # noqa: F401 (registers the staff tables)
+from omnicrm.store.schema.stock import StockLevel
 from omnicrm.store.schema.surveys import Survey  # noqa: F401 (registers the survey tables)
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "Return",
     "ReturnLine",
     "ReviewItem",
+    "StockLevel",
     "Store",
     "Suppression",
     "UtcDateTime",

@@ -67,11 +67,6 @@ RU: dict[str, str] = {
         "Строки — сегмент в прошлом периоде, столбцы — в текущем."
     ),
     "ABC / XYZ analysis": "ABC/XYZ-анализ",
-    "Customers, product groups and SKUs by their share of revenue, units or orders (ABC) and "
-    "the stability of their monthly sales (XYZ).": (
-        "Клиенты, товарные группы и артикулы по доле выручки, штук или заказов (ABC) и "
-        "стабильности продаж по месяцам (XYZ)."
-    ),
     "Classes": "Классы",
     "Top items": "Лидеры",
     "Subject": "Объект",
@@ -100,10 +95,6 @@ RU: dict[str, str] = {
     "Profile": "Профиль",
     "Products": "Товары",
     "Sales": "Продажи",
-    "Units, revenue, receipts and returns per product group. Stock: no stock feed is connected.": (
-        "Штуки, выручка, чеки и возвраты по товарным группам. Остатки: источник остатков не "
-        "подключён."
-    ),
     "Sales dynamics by store": "Динамика продаж по магазинам",
     "Receipts, revenue, units and buyers per store by week or month.": (
         "Чеки, выручка, штуки и покупатели по магазинам по неделям или месяцам."

@@ -312,6 +312,35 @@ def sales_chart(report: Report, group: str, lang: str) -> Chart:
                  _hbar(names, values, texts, lang, True))  # fmt: skip
 
 
+def sales_stock_chart(report: Report, group: str, lang: str) -> Chart:
+    """Units sold beside the closing stock of the best sellers, store by store; the hover
+    gives sell-through and days of cover."""
+    rows = report.records()[:TOP]
+    names = [f"{r['store']} · {coded(lang, 'value', str(r[group]))}" for r in rows]
+    hover = [
+        f"{label(lang, 'col', 'sell_through')}: "
+        f"{'—' if r['sell_through'] is None else formatting.percent(r['sell_through'], lang)}"
+        f"<br>{label(lang, 'col', 'days_of_cover')}: "
+        f"{'—' if r['days_of_cover'] is None else formatting.number(r['days_of_cover'], lang, 1)}"
+        for r in rows
+    ]
+    traces = [
+        {"type": "bar", "orientation": "h", "y": names, "x": [r[column] for r in rows],
+         "name": label(lang, "col", column), "text": hover, "textposition": "none",
+         "hovertemplate": "%{y}: %{x}<br>%{text}<extra></extra>"}
+        for column in ("units", "closing_stock")
+    ]  # fmt: skip
+    layout = _layout(
+        lang,
+        height=max(260, 40 + 30 * len(names)),
+        barmode="group",
+        yaxis={"autorange": "reversed", "type": "category"},
+        margin={"l": 160},
+    )
+    return Chart("sales-stock", translate(lang, "Sold and on hand"),
+                 {"data": traces, "layout": layout})  # fmt: skip
+
+
 def store_frequency_chart(report: Report, lang: str) -> Chart:
     rows = report.records()
     names = [f"{r['store']} {r['name']}".strip() for r in rows]

@@ -13,12 +13,13 @@ from omnicrm.analytics.query import Query
 from omnicrm.analytics.report import Report
 from omnicrm.analytics.reports import REPORTS, ReportOptions
 from omnicrm.analytics.rfm import rfm_movement, rfm_segments
-from omnicrm.web.insights import charts
+from omnicrm.web.insights import buying_charts, charts
 from omnicrm.web.insights.cache import Insights
 from omnicrm.web.insights.charts import Chart
 from omnicrm.web.insights.filters import Option, PageFilters
 
 ABC_DETAIL = 50
+STOCK_OF_GOODS = "Average stock is measured for product groups and SKUs, not customers."
 Reports = dict[str, Report]
 
 GRAIN = Option("grain", "By", "month", ("week", "month"))
@@ -26,6 +27,7 @@ LIMIT = Option("limit", "Rows", 100, low=1, high=1000)
 ORDER = Option("order", "Order", "most", ("most", "fewest"))
 MIN_RECEIPTS = Option("min_receipts", "At least receipts", 1, low=1, high=1000)
 GROUP = Option("group", "Group by", "category", ("category", "brand", "sku"))
+BREAKDOWN = Option("by", "Breakdown", "total", ("total", "channel", "segment", "level", "city"))
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,9 @@ def _rfm(ins: Insights, f: PageFilters, q: Query) -> Reports:
 
 def _abc(ins: Insights, f: PageFilters, q: Query) -> Reports:
     subject, measure = str(f.option("subject")), str(f.option("measure"))
+    if measure == abc_analysis.STOCK and subject not in abc_analysis.STOCK_SUBJECTS:
+        empty = Report("abc", "ABC / XYZ analysis", [], [], [STOCK_OF_GOODS])
+        return {"abc": empty, "abc_detail": _named(empty, "abc_detail")}
     bound = {"subjects": (subject,), "measures": (measure,)}
     summary = partial(abc_analysis.abc, **bound)
     detail = partial(abc_analysis.abc, **bound, detail=ABC_DETAIL)
@@ -95,6 +100,17 @@ def _retail(name: str) -> Callable[[Insights, PageFilters, Query], Reports]:
         options = report_options(f)
         analysis = partial(REPORTS[name], options=options)
         return {name: ins.report(f"report:{name}", analysis, q, options)}
+
+    return reports
+
+
+def _broken_down(name: str) -> Callable[[Insights, PageFilters, Query], Reports]:
+    """A retail report under the page's breakdown (``by``) instead of the total."""
+
+    def reports(ins: Insights, f: PageFilters, q: Query) -> Reports:
+        by = str(f.option("by"))
+        analysis = partial(REPORTS[name], options=report_options(f))
+        return {name: ins.report(f"report:{name}", analysis, replace(q, by=by), by)}
 
     return reports
 
@@ -164,13 +180,13 @@ VIEWS: tuple[View, ...] = (
     ),
     View(
         "abc", "ABC / XYZ analysis",
-        "Customers, product groups and SKUs by their share of revenue, units or orders (ABC) and "
-        "the stability of their monthly sales (XYZ).",
+        "Customers, product groups and SKUs by their share of revenue, units, orders or average "
+        "stock (ABC) and the stability of the measure month by month (XYZ).",
         PRODUCTS, _abc,
         lambda r, f, lang: charts.abc_charts(r["abc"], r["abc_detail"], str(f.option("measure")),
                                              lang) if r["abc"].rows else [],
         (Option("subject", "Subject", "category", tuple(abc_analysis.SUBJECTS)),
-         Option("measure", "Measure", "revenue", tuple(abc_analysis.MEASURES))),
+         Option("measure", "Measure", "revenue", abc_analysis.MEASURE_NAMES)),
     ),
     View(
         "reports/product_loyalty", "Product loyalty by customer profile",
@@ -182,10 +198,18 @@ VIEWS: tuple[View, ...] = (
     ),
     View(
         "reports/sales", "Sales",
-        "Units, revenue, receipts and returns per product group. Stock: no stock feed is "
-        "connected.",
+        "Units, revenue, receipts and returns per product group; stock beside sales is on "
+        "the sales and stock page.",
         PRODUCTS, _retail("sales"),
         _one(lambda r, f, lang: charts.sales_chart(r, str(f.option("group")), lang)),
+        (GROUP, LIMIT),
+    ),
+    View(
+        "reports/sales_stock", "Sales and stock",
+        "Units sold in each store against the stock feed's counts: average and closing stock, "
+        "sell-through and days of cover per product group.",
+        PRODUCTS, _retail("sales_stock"),
+        _one(lambda r, f, lang: charts.sales_stock_chart(r, str(f.option("group")), lang)),
         (GROUP, LIMIT),
     ),
     View(
@@ -195,6 +219,22 @@ VIEWS: tuple[View, ...] = (
         _one(lambda r, f, lang: charts.by_store_chart(
             r, str(f.option("grain")), "revenue_minor", lang, "line")),
         (GRAIN,),
+    ),
+    View(
+        "reports/purchase_times", "When people buy",
+        "Receipts by hour of day and day of week in the local time of the store (online orders: "
+        "the customer's home store's zone).",
+        STORES, _broken_down("purchase_times"),
+        lambda r, f, lang: buying_charts.heatmap_charts(r["purchase_times"], str(f.option("by")),
+                                                        lang),
+        (BREAKDOWN,),
+    ),
+    View(
+        "reports/purchase_places", "Where people buy",
+        "Receipts, revenue, buyers and average receipt by city and store.",
+        STORES, _broken_down("purchase_places"),
+        _one(lambda r, f, lang: buying_charts.places_chart(r, str(f.option("by")), lang)),
+        (BREAKDOWN,),
     ),
     View(
         "reports/store_frequency", "Purchase frequency by store",
