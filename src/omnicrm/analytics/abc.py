@@ -113,17 +113,21 @@ def abc(
     run_steps(db, [LINES], params)
     rows = []
     columns: list[str] = []
+    items = 0
     for subject in subjects:
         for measure in measures:
             run_steps(db, steps(subject, measure), params)
             columns, found = fetch(db, DETAIL if detail else SUMMARY, params)
             rows += [(subject, measure, *_tidy(r)) for r in found]
+            if detail:
+                items += fetch(db, "SELECT count(*) FROM abc_classes", params)[1][0][0]
     return Report(
         "abc",
         "ABC / XYZ analysis",
         ["subject", "measure", *columns],
         rows,
         [f"months in period: {params['months']}; average stock is not available (no stock feed)"],
+        found=items if detail else None,
     )
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from omnicrm.web import (
     campaign_messages,
+    export_messages,
     identity_messages,
     predict_messages,
     promo_messages,
@@ -37,8 +38,14 @@ CATALOGUES = {
     | survey_messages.RU
     | campaign_messages.RU
     | predict_messages.RU
-    | identity_messages.RU,
-    "en": EN | insights.EN | promo_messages.EN | campaign_messages.EN | predict_messages.EN,
+    | identity_messages.RU
+    | export_messages.RU,
+    "en": EN
+    | insights.EN
+    | promo_messages.EN
+    | campaign_messages.EN
+    | predict_messages.EN
+    | export_messages.EN,
 }
 
 

@@ -21,6 +21,8 @@ from omnicrm.web.insights.trends import Bucket
 PALETTE = ["#1f6feb", "#1a7f37", "#9a6700", "#c2262e", "#8250df", "#0a7ea4", "#bf3989", "#6e7781"]
 TOP = 20
 """Bars in a ranking chart."""
+PARETO_BARS = 50
+"""Bars of the ABC Pareto chart (the table below it lists as many rows as asked)."""
 BLUES = [[0, "#f3f7fe"], [1, "#1f6feb"]]
 GREENS = [[0, "#f1f8f3"], [1, "#1a7f37"]]
 """Light for little, dark for much (plotly's named "Blues" runs the other way)."""
@@ -183,7 +185,7 @@ def abc_charts(summary: Report, detail: Report, measure: str, lang: str) -> list
         "showscale": False,
         "hovertemplate": "%{y}%{x}: %{z} · %{text}<extra></extra>",
     }
-    rows = detail.records()
+    rows = detail.records()[:PARETO_BARS]
     money = measure == "revenue"
     values = [r["value"] for r in rows]
     bars = {

@@ -18,11 +18,10 @@ from omnicrm.web.insights.cache import Insights
 from omnicrm.web.insights.charts import Chart
 from omnicrm.web.insights.filters import Option, PageFilters
 
-ABC_DETAIL = 50
 Reports = dict[str, Report]
 
 GRAIN = Option("grain", "By", "month", ("week", "month"))
-LIMIT = Option("limit", "Rows", 100, low=1, high=1000)
+LIMIT = Option("limit", "Rows", 100, low=1, high=100_000)
 ORDER = Option("order", "Order", "most", ("most", "fewest"))
 MIN_RECEIPTS = Option("min_receipts", "At least receipts", 1, low=1, high=1000)
 GROUP = Option("group", "Group by", "category", ("category", "brand", "sku"))
@@ -61,12 +60,15 @@ def _rfm(ins: Insights, f: PageFilters, q: Query) -> Reports:
 
 def _abc(ins: Insights, f: PageFilters, q: Query) -> Reports:
     subject, measure = str(f.option("subject")), str(f.option("measure"))
+    rows = int(f.option("limit"))
     bound = {"subjects": (subject,), "measures": (measure,)}
     summary = partial(abc_analysis.abc, **bound)
-    detail = partial(abc_analysis.abc, **bound, detail=ABC_DETAIL)
+    detail = partial(abc_analysis.abc, **bound, detail=rows)
     return {
         "abc": ins.report("abc", summary, q, (subject, measure)),
-        "abc_detail": _named(ins.report("abc_detail", detail, q, (subject, measure)), "abc_detail"),
+        "abc_detail": _named(
+            ins.report("abc_detail", detail, q, (subject, measure, rows)), "abc_detail"
+        ),
     }
 
 
@@ -170,7 +172,8 @@ VIEWS: tuple[View, ...] = (
         lambda r, f, lang: charts.abc_charts(r["abc"], r["abc_detail"], str(f.option("measure")),
                                              lang) if r["abc"].rows else [],
         (Option("subject", "Subject", "category", tuple(abc_analysis.SUBJECTS)),
-         Option("measure", "Measure", "revenue", tuple(abc_analysis.MEASURES))),
+         Option("measure", "Measure", "revenue", tuple(abc_analysis.MEASURES)),
+         replace(LIMIT, default=50)),
     ),
     View(
         "reports/product_loyalty", "Product loyalty by customer profile",
