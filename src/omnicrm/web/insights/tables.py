@@ -160,6 +160,17 @@ def kpi_value(name: str, value: Any, lang: str) -> str:
     return show(kpi_kind(name, value), value, lang)
 
 
+def kpi_tile(name: str, value: Any, lang: str) -> str:
+    """A KPI's value short enough for its tile (``84,3 млн ₽``); ``kpi_value`` is the exact one,
+    shown on hover."""
+    kind = kpi_kind(name, value)
+    if value is None or kind.name not in ("money", "integer"):
+        return kpi_value(name, value, lang)
+    if kind.name == "money":
+        return formatting.compact_money(round(value), lang)
+    return formatting.compact(value, lang) if abs(value) >= 10**6 else kpi_value(name, value, lang)
+
+
 def words(name: str, text: str, lang: str) -> str:
     """A text cell for people: codes (channels, segments, KPIs) as words, ISO days and months
     the local way."""
@@ -185,11 +196,13 @@ def table_of(
     *,
     limit: int = MAX_ROWS,
     contacts: dict[int, str] | None = None,
+    people: dict[int, str] | None = None,
     link_customers: bool = False,
     hide: frozenset[str] = frozenset(),
 ) -> Table:
     """``report`` for the page; with ``contacts`` (customer id -> contact as the viewer may see it)
-    a contact column follows the customer id."""
+    a contact column follows the customer id; with ``people`` (id -> name) the customer is named
+    (``#id`` where the profile has no name), linked to the 360 page when ``link_customers``."""
     names = [name for name in report.columns if name not in hide]
     if contacts is not None and "customer_id" in names:
         names.insert(names.index("customer_id") + 1, "contact")
@@ -201,8 +214,10 @@ def table_of(
                 cells.append(Cell((contacts or {}).get(record["customer_id"], "—")))
                 continue
             shown = cell(name, record[name], record, lang)
-            if name == "customer_id" and link_customers and record[name] is not None:
-                shown = Cell(str(record[name]), href=f"/customers/{record[name]}")
+            if name == "customer_id" and record[name] is not None:
+                cid = record[name]
+                text = (people or {}).get(cid) or f"#{cid}"
+                shown = Cell(text, href=f"/customers/{cid}" if link_customers else None)
             cells.append(shown)
         rows.append(cells)
     numeric = [bool(rows) and rows[0][i].numeric for i in range(len(names))]

@@ -30,6 +30,7 @@ from omnicrm.api.deps import EngineDep, ReadSessionDep
 from omnicrm.core.clock import utcnow
 from omnicrm.core.errors import NotFound
 from omnicrm.core.masking import shown
+from omnicrm.customers.queries import names_of
 from omnicrm.store.schema import Identifier
 from omnicrm.web import sessions
 from omnicrm.web.config import get_web_settings
@@ -38,7 +39,13 @@ from omnicrm.web.insights import charts
 from omnicrm.web.insights.cache import Insights, insights
 from omnicrm.web.insights.exports import Context, sheet_of
 from omnicrm.web.insights.filters import Option, PageFilters, read_filters
-from omnicrm.web.insights.tables import KPI_LOWER_IS_BETTER, Table, kpi_value, table_of
+from omnicrm.web.insights.tables import (
+    KPI_LOWER_IS_BETTER,
+    Table,
+    kpi_tile,
+    kpi_value,
+    table_of,
+)
 from omnicrm.web.insights.trends import Bucket, trends, trends_report
 from omnicrm.web.insights.views import BY_SLUG, GRAIN, LIMIT, SECTIONS, VIEWS, View
 from omnicrm.web.pages.forms import safe_next, text
@@ -146,14 +153,20 @@ def _show_all(path: str, filters: PageFilters, tables: list[Table]) -> dict[str,
     }
 
 
-def _contacts(session: Session, reports: dict[str, Report], reveal: bool) -> dict[int, str]:
-    """A phone (else an e-mail) of each customer listed, as the viewer may see it."""
-    ids = {
+def _listed(reports: dict[str, Report]) -> set[int]:
+    """The customers the reports list."""
+    return {
         cid
         for r in reports.values()
         if "customer_id" in r.columns
         for cid in r.column("customer_id")
+        if cid is not None
     }
+
+
+def _contacts(session: Session, reports: dict[str, Report], reveal: bool) -> dict[int, str]:
+    """A phone (else an e-mail) of each customer listed, as the viewer may see it."""
+    ids = _listed(reports)
     if not ids:
         return {}
     found: dict[int, tuple[str, str]] = {}
@@ -253,8 +266,10 @@ def _kpi_cards(report: Report, lang: str) -> list[dict]:
         cards.append(
             {
                 "name": name,
-                "value": kpi_value(name, row["value"], lang),
-                "previous": kpi_value(name, row["previous"], lang),
+                "value": kpi_tile(name, row["value"], lang),
+                "exact": kpi_value(name, row["value"], lang),
+                "previous": kpi_tile(name, row["previous"], lang),
+                "previous_exact": kpi_value(name, row["previous"], lang),
                 "change": change,
                 "arrow": "▲" if change and change > 0 else "▼" if change and change < 0 else "",
                 "tone": "" if better is None else "good" if better else "bad",
@@ -329,8 +344,10 @@ def _show(
     contacts = (
         _contacts(session, reports, viewer.can(Permission.CONTACTS)) if view.customers else None
     )
+    profiles = viewer.can(Permission.CUSTOMERS)
+    names = names_of(session, _listed(reports)) if view.customers and profiles else None
     tables = [
-        table_of(r, lang, contacts=contacts, link_customers=viewer.can(Permission.CUSTOMERS))
+        table_of(r, lang, contacts=contacts, people=names, link_customers=profiles)
         for r in reports.values()
     ]
     shown_charts = view.charts(reports, filters, lang)
