@@ -26,7 +26,8 @@ OVERFLOWING = """() => {
     }
     if (el.closest('.js-plotly-plot')) { continue; }  // plotly sizes its own svg
     if (el.scrollWidth > el.clientWidth + 1) {
-      found.push((el.id || el.className || el.tagName) + ' ' + el.scrollWidth + '>' + el.clientWidth);
+      const name = el.id || el.className || el.tagName;
+      found.push(name + ' ' + el.scrollWidth + '>' + el.clientWidth);
     }
   }
   for (const wrap of document.querySelectorAll('.table-wrap')) {
