@@ -87,6 +87,25 @@ def test_wide_tables_scroll_inside_their_card(page, path: str) -> None:  # type:
     page.goto(path)
     _charts(page)
     assert page.evaluate(OVERFLOWING) == []
+    first = page.locator(".table-wrap th:first-child").first
+    assert first.evaluate("el => getComputedStyle(el).position") == "sticky"  # stays on scroll
+
+
+REACH_THE_END = """wrap => {
+  wrap.scrollLeft = wrap.scrollWidth;
+  const last = wrap.querySelector('th:last-child').getBoundingClientRect();
+  const box = wrap.getBoundingClientRect();
+  return last.right <= box.right + 1 && last.left >= box.left;
+}"""
+
+
+@pytest.mark.parametrize("table", ["rfm_movement", "attribution"])
+def test_the_last_column_of_a_wide_table_is_reached_in_its_card(page, table: str) -> None:  # type: ignore[no-untyped-def]
+    """The RFM movement matrix (a column per segment) and attribution are wider than 1280 px:
+    the card scrolls them, so their last column ("Всего") is one scroll away, never cut off."""
+    page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+    page.goto(f"/analytics/{table.split('_')[0]}")
+    assert page.locator(f"#table-{table} .table-wrap").evaluate(REACH_THE_END)
 
 
 def _download(page, selector: str) -> Path:  # type: ignore[no-untyped-def]
