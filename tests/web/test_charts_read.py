@@ -62,3 +62,16 @@ def test_the_pareto_legend_sits_above_the_slanted_labels() -> None:
     assert layout["xaxis"]["tickangle"] == -45
     assert layout["legend"]["y"] >= 1
     assert layout["legend"]["yanchor"] == "bottom"
+
+
+def test_pareto_labels_are_short_and_the_hover_has_the_whole_name() -> None:
+    assert charts.short_label("Одежда/Женская/Пальто") == "Пальто"
+    coats = [("Одежда/Женская/Пальто", 100, 0.5, "A"), ("Обувь/Мужская/Пальто", 90, 1.0, "B")]
+    detail = Report("abc_detail", "ABC", ["item", "value", "cumulative_share", "abc"], coats)
+    summary = Report("abc", "ABC", ["abc", "xyz", "items", "value_share"], [])
+    pareto = charts.abc_charts(summary, detail, "revenue", "ru")[1].figure
+    bars, axis = pareto["data"][0], pareto["layout"]["xaxis"]
+    assert bars["x"] == axis["tickvals"]  # two "Пальто" stay two bars; the hover names each
+    assert axis["ticktext"] == ["Пальто", "Пальто"]
+    assert charts.short_label("Электроника/Аксессуары/Зарядное устройство") == "Зарядное устрой…"
+    assert len(charts.short_label("x" * 40)) == charts.LABEL_WIDTH

@@ -14,6 +14,7 @@ RU: dict[str, str] = {
     "Loyalty trends by month": "Динамика программы лояльности по месяцам",
     "Loyalty trends by week": "Динамика программы лояльности по неделям",
     "Other stores": "Остальные магазины",
+    "ABC / XYZ analysis: items": "ABC/XYZ-анализ: позиции",
 }
 
 EN: dict[str, str] = {}

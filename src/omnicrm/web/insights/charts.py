@@ -21,6 +21,8 @@ from omnicrm.web.insights.trends import Bucket
 PALETTE = ["#1f6feb", "#1a7f37", "#9a6700", "#c2262e", "#8250df", "#0a7ea4", "#bf3989", "#6e7781"]
 TOP = 20
 """Bars in a ranking chart."""
+LABEL_WIDTH = 16
+"""Characters of a slanted axis label."""
 TOP_SERIES = 8
 """Lines (or stacks) drawn one per store before the rest become one "other" series."""
 PARETO_BARS = 50
@@ -36,6 +38,8 @@ class Chart:
     id: str
     title: str
     figure: dict[str, Any]
+    wide: bool = False
+    """Takes a whole row of the page's charts (many bars, long labels)."""
 
 
 def _layout(lang: str, **extra: Any) -> dict[str, Any]:
@@ -209,10 +213,16 @@ def abc_charts(summary: Report, detail: Report, measure: str, lang: str) -> list
         "name": label(lang, "col", "cumulative_share"),
         "line": {"color": PALETTE[0]},
     }
+    items = bars["x"]
     pareto = _layout(
         lang,
-        height=360,
-        xaxis={"type": "category", "tickangle": -45},
+        height=380,
+        xaxis={
+            "type": "category",
+            "tickangle": -45,
+            "tickvals": items,
+            "ticktext": [short_label(i) for i in items],
+        },
         yaxis=_money_axis(lang) if money else {},
         yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%", "range": [0, 1.02]},
         margin={"b": 100, "r": 50, "t": 48},
@@ -221,8 +231,21 @@ def abc_charts(summary: Report, detail: Report, measure: str, lang: str) -> list
     grid_layout = _layout(lang, height=300, yaxis={"autorange": "reversed"})
     return [
         Chart("abc-grid", translate(lang, "Classes"), {"data": [grid], "layout": grid_layout}),
-        Chart("abc-pareto", translate(lang, "Top items"), {"data": [bars, line], "layout": pareto}),
+        Chart(
+            "abc-pareto",
+            translate(lang, "Top items"),
+            {"data": [bars, line], "layout": pareto},
+            wide=True,
+        ),
     ]
+
+
+def short_label(item: str, width: int = LABEL_WIDTH) -> str:
+    """An axis label that leaves room for the plot: a category path's last part
+    (``Одежда/Женская/Пальто`` -> ``Пальто``), cut to ``width`` characters; the hover has it
+    whole."""
+    last = item.rsplit("/", 1)[-1].strip() or item
+    return last if len(last) <= width else last[: width - 1].rstrip() + "…"
 
 
 def cohort_chart(report: Report, lang: str) -> Chart:

@@ -47,8 +47,9 @@ class View:
         return f"/analytics/{self.slug}"
 
 
-def _named(report: Report, name: str) -> Report:
-    return replace(report, name=name)
+def _named(report: Report, name: str, title: str) -> Report:
+    """A second table of the same analysis, told apart on the page and in the workbook."""
+    return replace(report, name=name, title=title)
 
 
 def _rfm(ins: Insights, f: PageFilters, q: Query) -> Reports:
@@ -67,7 +68,9 @@ def _abc(ins: Insights, f: PageFilters, q: Query) -> Reports:
     return {
         "abc": ins.report("abc", summary, q, (subject, measure)),
         "abc_detail": _named(
-            ins.report("abc_detail", detail, q, (subject, measure, rows)), "abc_detail"
+            ins.report("abc_detail", detail, q, (subject, measure, rows)),
+            "abc_detail",
+            "ABC / XYZ analysis: items",
         ),
     }
 
