@@ -168,3 +168,18 @@ def test_sheets_get_unique_names_and_mixed_units_per_figure() -> None:
     assert text[4] == "Выручка;123456,78 ₽;12345"
     assert text[5] == "Доля;25,0 %;"
     assert text[-1] == "примечание"
+
+
+def test_abc_items_cut_at_rows_say_so_on_the_page_and_in_the_file(analyst: TestClient) -> None:
+    params = {**PERIOD, "subject": "category", "limit": "1"}
+    html = analyst.get("/analytics/abc", params=params).text
+    assert "Первые 1 из 2 строк" in html.split('id="table-abc_detail"', 1)[1]
+    book = load_workbook(
+        io.BytesIO(
+            analyst.get("/analytics/abc/download", params={**params, "format": "xlsx"}).content
+        )
+    )
+    assert book.sheetnames == ["ABC XYZ-анализ", "ABC XYZ-анализ позиции"]
+    assert "Первые 1 из 2 строк: чтобы получить все, увеличьте «Строк»" in [
+        r[0] for r in _rows(book.worksheets[1])
+    ]
