@@ -34,6 +34,7 @@ MEDIA_TYPES = {
 CSV_DELIMITER = ";"
 MONEY_FORMAT = '#,##0.00 "₽"'
 DATE_FORMATS = {"ru": "DD.MM.YYYY", "en": "YYYY-MM-DD"}
+MONTH_FORMATS = {"ru": "MM.YYYY", "en": "mmm yyyy"}
 UNITS = {"money": "₽", "percent": "%"}
 """What a CSV column's title says its numbers are in (a CSV cell has no number format)."""
 MIN_WIDTH, MAX_WIDTH = 8, 60
@@ -88,8 +89,8 @@ class Figure:
     value: Any
     kind: str = "text"
     """``money`` (value in minor units), ``percent`` (a share: 0.25), ``integer``, ``decimal``
-    (with ``decimals``), ``id`` (a number read as a name: no grouping), ``date`` or ``text``
-    (already in words)."""
+    (with ``decimals``), ``id`` (a number read as a name: no grouping), ``date``, ``month`` (a
+    date standing for its month) or ``text`` (already in words)."""
     decimals: int = 0
 
 
@@ -122,6 +123,8 @@ def number_format(figure: Figure, lang: str) -> str | None:
         return "0"
     if figure.kind == "date":
         return DATE_FORMATS.get(lang, DATE_FORMATS["en"])
+    if figure.kind == "month":
+        return MONTH_FORMATS.get(lang, MONTH_FORMATS["en"])
     return None
 
 
@@ -145,6 +148,8 @@ def _plain(figure: Figure, lang: str) -> str:
         text = f"{value:.{figure.decimals}f}"
     elif figure.kind == "date":
         return value.strftime("%d.%m.%Y") if lang == "ru" else value.isoformat()
+    elif figure.kind == "month":
+        return value.strftime("%m.%Y") if lang == "ru" else value.strftime("%Y-%m")
     else:
         return str(value)
     return text.replace(".", ",") if lang == "ru" else text

@@ -38,8 +38,8 @@ def figure(name: str, value: object, record: dict, lang: str) -> Figure:
     if kind.name != "text":
         return Figure(value, kind.name, kind.decimals)
     text = str(value)
-    if ISO_DAY.match(text):
-        return Figure(date.fromisoformat(text), "date")
+    if ISO_DAY.match(text):  # a week or month bucket starts on its first day
+        return Figure(date.fromisoformat(text), "month" if name == "month" else "date")
     return Figure(words(name, text, lang))
 
 
