@@ -192,3 +192,20 @@ def test_the_default_period_ends_with_the_data(client: TestClient, shared: Snaps
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)["rows"]
     assert {r["kpi"]: r["value"] for r in rows}["receipts"] == orders
+
+
+@pytest.mark.parametrize("path", ["reports/receipts", "reports/sales", "reports/inactive"])
+def test_a_report_cut_at_its_limit_says_how_many_rows_it_found(
+    client: TestClient, path: str
+) -> None:
+    url = f"/api/v1/analytics/{path}"
+    everything = client.get(url, params=PERIOD).json()
+    assert everything["found"] == len(everything["rows"])
+    assert everything["found"] >= 2
+    cut = client.get(url, params=PERIOD | {"limit": 1}).json()
+    assert len(cut["rows"]) == 1
+    assert cut["found"] == everything["found"]
+
+
+def test_a_report_without_a_limit_says_nothing_was_cut(client: TestClient) -> None:
+    assert client.get("/api/v1/analytics/rfm", params=PERIOD).json()["found"] is None

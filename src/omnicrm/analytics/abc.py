@@ -140,10 +140,13 @@ def abc(
     run_steps(db, [LINES], params)
     rows = []
     columns: list[str] = []
+    items = 0
     for subject, measure in pairs:
         run_steps(db, steps(subject, measure), params)
         columns, found = fetch(db, DETAIL if detail else SUMMARY, params)
         rows += [(subject, measure, *_tidy(r)) for r in found]
+        if detail:
+            items += fetch(db, "SELECT count(*) FROM abc_classes", params)[1][0][0]
     return Report(
         "abc",
         "ABC / XYZ analysis",
@@ -153,6 +156,7 @@ def abc(
             f"months in period: {params['months']}",
             "stock: the average units on hand over the period from the stock feed's counts",
         ],
+        found=items if detail else None,
     )
 
 

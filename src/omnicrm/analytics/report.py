@@ -12,6 +12,13 @@ class Report:
     columns: list[str]
     rows: list[tuple[Any, ...]]
     notes: list[str] = field(default_factory=list)
+    found: int | None = None
+    """Rows the analysis found before its row limit, when it has one: a cut is never silent
+    (the page and the export say "first N of M")."""
+
+    @property
+    def cut(self) -> bool:
+        return self.found is not None and self.found > len(self.rows)
 
     def records(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]

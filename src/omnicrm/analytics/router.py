@@ -104,6 +104,7 @@ def _out(report: Report, query: AnalyticsQuery, snapshot: Snapshot) -> ReportOut
         columns=report.columns,
         rows=report.records(),
         notes=report.notes,
+        found=report.found,
     )
 
 

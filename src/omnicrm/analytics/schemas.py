@@ -15,6 +15,8 @@ class ReportOut(BaseModel):
     columns: list[str]
     rows: list[dict[str, Any]]
     notes: list[str]
+    found: int | None = None
+    """Rows found before the report's row limit (``limit``), when it has one."""
 
 
 class RefreshOut(BaseModel):

@@ -6,6 +6,8 @@ A merge points every retired id straight at the live survivor (``merged_into_id`
 profile in one step, which lets search page over live profiles in SQL.
 """
 
+from collections.abc import Iterable
+
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true, union
 from sqlalchemy.orm import Session
 
@@ -160,3 +162,16 @@ def get_customer(session: Session, customer_id: int) -> CustomerDetail:
         orders_by_channel=_orders_by_channel(session, customer.id),
         events=events or 0,
     )
+
+
+def names_of(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """ "Last first" of each profile that has a name, for lists that name people (the analytics
+    customer lists link each name to the 360 page)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Customer.id, Customer.last_name, Customer.first_name).where(Customer.id.in_(wanted))
+    )
+    named = {cid: " ".join(p for p in (last, first) if p) for cid, last, first in rows}
+    return {cid: name for cid, name in named.items() if name}

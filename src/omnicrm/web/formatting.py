@@ -72,3 +72,32 @@ def moment(value: datetime | None, lang: str, zone: ZoneInfo) -> str:
         return "—"
     local = value.astimezone(zone)
     return f"{day(local.date(), lang)} {local:%H:%M}"
+
+
+COMPACT = {
+    "ru": ((10**9, "млрд"), (10**6, "млн"), (10**3, "тыс.")),
+    "en": ((10**9, "B"), (10**6, "M"), (10**3, "K")),
+}
+COMPACT_MONEY_FROM = 100_000
+"""Rubles from which a tile shows money compactly: "123 456,78 ₽" is about as wide as a tile."""
+
+
+def compact(value: int | float | Decimal, lang: str) -> str:
+    """``84289442`` -> ``84,3 млн`` / ``84.3M``: a figure that fits a tile; the exact one goes
+    beside it (on hover)."""
+    for size, word in COMPACT.get(lang, COMPACT["en"]):
+        if abs(value) >= size:
+            text = number(Decimal(value) / size, lang, 1)
+            return f"{text}{NBSP}{word}" if lang == "ru" else f"{text}{word}"
+    return number(value, lang)
+
+
+def compact_money(minor: int, lang: str, currency: str = "RUB") -> str:
+    """``8428944224`` kopecks -> ``84,3 млн ₽`` / ``₽84.3M`` from ``COMPACT_MONEY_FROM`` rubles;
+    below it the exact amount."""
+    major = Decimal(minor) / MINOR_PER_MAJOR
+    if abs(major) < COMPACT_MONEY_FROM:
+        return money(minor, lang, currency)
+    symbol = SYMBOLS.get(currency, currency)
+    text = compact(major, lang)
+    return f"{text}{NBSP}{symbol}" if lang == "ru" else f"{symbol}{text}"

@@ -6,6 +6,7 @@ from typing import Any
 
 from omnicrm.web import (
     campaign_messages,
+    export_messages,
     finance_messages,
     identity_messages,
     predict_messages,
@@ -41,14 +42,16 @@ CATALOGUES = {
     | predict_messages.RU
     | identity_messages.RU
     | finance_messages.RU
-    | stock_messages.RU,
+    | stock_messages.RU
+    | export_messages.RU,
     "en": EN
     | insights.EN
     | promo_messages.EN
     | campaign_messages.EN
     | predict_messages.EN
     | finance_messages.EN
-    | stock_messages.EN,
+    | stock_messages.EN
+    | export_messages.EN,
 }
 
 

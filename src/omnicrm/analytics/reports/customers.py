@@ -46,7 +46,7 @@ def ranking(db: duckdb.DuckDBPyConnection, query: Query, options: ReportOptions,
     _, rows = fetch(
         db,
         f"""SELECT c.customer, p.city, p.level, c.receipts, c.items, c.spend,
-                   strftime(c.last_at, '%Y-%m-%d')
+                   strftime(c.last_at, '%Y-%m-%d'), count(*) OVER ()
             FROM rc_customers c LEFT JOIN people p ON p.id = c.customer
             ORDER BY {RANK_BY[by]} {direction}, c.customer LIMIT $limit""",
         params,
@@ -63,7 +63,7 @@ def ranking(db: duckdb.DuckDBPyConnection, query: Query, options: ReportOptions,
             per(int(spend), n),
             last,
         )
-        for cid, city, level, n, items, spend, last in rows
+        for cid, city, level, n, items, spend, last, _ in rows
     ]
     side = "fewest" if options.fewest else "most"
     return Report(
@@ -72,6 +72,7 @@ def ranking(db: duckdb.DuckDBPyConnection, query: Query, options: ReportOptions,
         COLUMNS,
         out,
         [f"customers with at least {options.min_receipts} receipt(s) in the period"],
+        found=rows[0][-1] if rows else 0,
     )
 
 
@@ -98,4 +99,5 @@ def inactive(db: duckdb.DuckDBPyConnection, query: Query, options: ReportOptions
         ["customer_id", "city", "level", "receipts", "spend_minor", "last_purchase", "days_since"],
         [(c, city, lvl, n, int(v), last, days) for c, city, lvl, n, v, last, days, _ in rows],
         [f"{total} inactive customers in all; the {len(rows)} with the highest spend shown"],
+        found=total,
     )

@@ -80,7 +80,8 @@ def sales(db: duckdb.DuckDBPyConnection, query: Query, options: ReportOptions) -
                           WHERE r.returned_at >= $since AND r.returned_at < $until
                           GROUP BY ALL)
             SELECT coalesce(s.item, b.item) AS item, coalesce(s.units, 0), coalesce(s.revenue, 0),
-                   coalesce(s.receipts, 0), coalesce(b.units, 0), coalesce(b.amount, 0)
+                   coalesce(s.receipts, 0), coalesce(b.units, 0), coalesce(b.amount, 0),
+                   count(*) OVER ()
             FROM sold s FULL OUTER JOIN back b ON b.item = s.item
             ORDER BY 3 DESC, 1 LIMIT $limit""",
         params | {"limit": options.limit},
@@ -97,6 +98,10 @@ def sales(db: duckdb.DuckDBPyConnection, query: Query, options: ReportOptions) -
             "returned_minor",
             "net_revenue_minor",
         ],
-        [(i, int(u), int(v), n, int(ru), int(rv), int(v) - int(rv)) for i, u, v, n, ru, rv in rows],
+        [
+            (i, int(u), int(v), n, int(ru), int(rv), int(v) - int(rv))
+            for i, u, v, n, ru, rv, _ in rows
+        ],
         ["stock on hand beside these sales: the sales_stock report"],
+        found=rows[0][-1] if rows else 0,
     )

@@ -21,6 +21,12 @@ from omnicrm.web.insights.trends import Bucket
 PALETTE = ["#1f6feb", "#1a7f37", "#9a6700", "#c2262e", "#8250df", "#0a7ea4", "#bf3989", "#6e7781"]
 TOP = 20
 """Bars in a ranking chart."""
+LABEL_WIDTH = 16
+"""Characters of a slanted axis label."""
+TOP_SERIES = 8
+"""Lines (or stacks) drawn one per store before the rest become one "other" series."""
+PARETO_BARS = 50
+"""Bars of the ABC Pareto chart (the table below it lists as many rows as asked)."""
 BLUES = [[0, "#f3f7fe"], [1, "#1f6feb"]]
 GREENS = [[0, "#f1f8f3"], [1, "#1a7f37"]]
 """Light for little, dark for much (plotly's named "Blues" runs the other way)."""
@@ -32,6 +38,8 @@ class Chart:
     id: str
     title: str
     figure: dict[str, Any]
+    wide: bool = False
+    """Takes a whole row of the page's charts (many bars, long labels)."""
 
 
 def _layout(lang: str, **extra: Any) -> dict[str, Any]:
@@ -183,7 +191,7 @@ def abc_charts(summary: Report, detail: Report, measure: str, lang: str) -> list
         "showscale": False,
         "hovertemplate": "%{y}%{x}: %{z} · %{text}<extra></extra>",
     }
-    rows = detail.records()
+    rows = detail.records()[:PARETO_BARS]
     money = measure == "revenue"
     values = [r["value"] for r in rows]
     bars = {
@@ -205,19 +213,39 @@ def abc_charts(summary: Report, detail: Report, measure: str, lang: str) -> list
         "name": label(lang, "col", "cumulative_share"),
         "line": {"color": PALETTE[0]},
     }
+    items = bars["x"]
     pareto = _layout(
         lang,
-        height=360,
-        xaxis={"type": "category", "tickangle": -45},
+        height=380,
+        xaxis={
+            "type": "category",
+            "tickangle": -45,
+            "tickvals": items,
+            "ticktext": [short_label(i) for i in items],
+        },
         yaxis=_money_axis(lang) if money else {},
         yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%", "range": [0, 1.02]},
-        margin={"b": 100, "r": 50},
-    )
+        margin={"b": 100, "r": 50, "t": 48},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+    )  # the legend above the plot: below it, it sat on the slanted item labels
     grid_layout = _layout(lang, height=300, yaxis={"autorange": "reversed"})
     return [
         Chart("abc-grid", translate(lang, "Classes"), {"data": [grid], "layout": grid_layout}),
-        Chart("abc-pareto", translate(lang, "Top items"), {"data": [bars, line], "layout": pareto}),
+        Chart(
+            "abc-pareto",
+            translate(lang, "Top items"),
+            {"data": [bars, line], "layout": pareto},
+            wide=True,
+        ),
     ]
+
+
+def short_label(item: str, width: int = LABEL_WIDTH) -> str:
+    """An axis label that leaves room for the plot: a category path's last part
+    (``Одежда/Женская/Пальто`` -> ``Пальто``), cut to ``width`` characters; the hover has it
+    whole."""
+    last = item.rsplit("/", 1)[-1].strip() or item
+    return last if len(last) <= width else last[: width - 1].rstrip() + "…"
 
 
 def cohort_chart(report: Report, lang: str) -> Chart:
@@ -350,32 +378,58 @@ def store_frequency_chart(report: Report, lang: str) -> Chart:
                  _hbar(names, values, texts, lang, False))  # fmt: skip
 
 
+def top_and_other(totals: dict[str, float], top: int = TOP_SERIES) -> tuple[list[str], set[str]]:
+    """The ``top`` keys by total (ties by key), and the rest, folded into one "other" series
+    when there are more than ``top + 1`` (one more line is no worse than an "other" of one)."""
+    ranked = sorted(totals, key=lambda k: (-totals[k], k))
+    if len(ranked) <= top + 1:
+        return ranked, set()
+    return ranked[:top], set(ranked[top:])
+
+
 def by_store_chart(report: Report, grain: str, column: str, lang: str, kind: str) -> Chart:
-    """One line (or stacked bar) per store over the weeks / months."""
-    series: dict[str, list] = defaultdict(list)
-    periods = sorted({r[grain] for r in report.records()})
-    for r in report.records():
-        series[r["store"]].append((r[grain], r[column]))
+    """One line (or stacked bar) per store over the weeks / months: the stores with the most
+    of ``column`` and the rest as one "other stores" series, so the chart stays readable."""
+    rows = report.records()
+    periods = sorted({r[grain] for r in rows})
+    totals: dict[str, float] = defaultdict(float)
+    for r in rows:
+        totals[r["store"]] += r[column] or 0
+    shown, rest = top_and_other(totals)
+    series: dict[str, dict[str, float]] = {store: defaultdict(float) for store in shown}
+    other = translate(lang, "Other stores")
+    if rest:
+        series[other] = defaultdict(float)
+    for r in rows:
+        key = other if r["store"] in rest else r["store"]
+        series[key][r[grain]] += r[column] or 0
+    names = dict(zip(report.column("store"), report.column("name"), strict=True))
     money = column.endswith("_minor")
+    x = [_bucket_label(date.fromisoformat(p), grain, lang) for p in periods]
     traces = []
-    for store, points in series.items():
-        values = dict(points)
+    for key, values in series.items():
+        named = key if key == other else f"{key} {names.get(key) or ''}".strip()
         trace = {
-            "x": [_bucket_label(date.fromisoformat(p), grain, lang) for p in periods],
+            "x": x,
             "y": [(_rub(values.get(p, 0)) if money else values.get(p, 0)) for p in periods],
-            "name": coded(lang, "value", store),
+            "name": named,
         }
         if kind == "bar":
             trace["type"] = "bar"
         else:
             trace |= {"type": "scatter", "mode": "lines+markers"}
+        if key == other:
+            trace["marker"] = {"color": PALETTE[7]}
+            trace["line"] = {"color": PALETTE[7], "dash": "dot"}
         traces.append(trace)
     layout = _layout(
         lang,
-        height=340,
+        height=380,
         barmode="stack",
         xaxis={"type": "category"},
         yaxis=_money_axis(lang) if money else {},
+        margin={"b": 110},
+        legend={"orientation": "h", "y": -0.25, "yanchor": "top"},
     )
     return Chart(f"by-store-{column}", label(lang, "col", column).capitalize(),
                  {"data": traces, "layout": layout})  # fmt: skip

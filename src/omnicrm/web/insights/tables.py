@@ -10,7 +10,7 @@ from typing import Any
 from omnicrm.analytics.report import Report
 from omnicrm.web import formatting
 from omnicrm.web.formatting import MONTHS_EN
-from omnicrm.web.i18n import CATALOGUES, label
+from omnicrm.web.i18n import CATALOGUES, label, translate
 
 MAX_ROWS = 200
 """Rows shown on a page; the download carries them all."""
@@ -40,6 +40,15 @@ ISO_MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
 @dataclass(frozen=True, slots=True)
+class Kind:
+    """What a column holds: ``money`` (minor units), ``percent`` (a share), ``integer``,
+    ``decimal`` (with ``decimals``), ``date`` or ``text``."""
+
+    name: str
+    decimals: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Cell:
     text: str
     numeric: bool = False
@@ -56,10 +65,17 @@ class Table:
     rows: list[list[Cell]]
     total: int
     notes: list[str] = field(default_factory=list)
+    found: int | None = None
+    """Rows the analysis found before its own row limit (``Report.found``)."""
 
     @property
     def cut(self) -> bool:
         return self.total > len(self.rows)
+
+
+def title_of(report: Report, lang: str) -> str:
+    """A report's title in the viewer's language (the page's table and its download)."""
+    return translate(lang, report.title)
 
 
 def column_label(lang: str, name: str) -> str:
@@ -96,43 +112,82 @@ def coded(lang: str, group: str, value: str) -> str:
     return CATALOGUES.get(lang, {}).get(f"{group}:{value}", value)
 
 
-def kpi_value(name: str, value: Any, lang: str) -> str:
-    """A KPI's value: money, a share, a count or a ratio, by the KPI."""
+def kpi_kind(name: str, value: Any) -> Kind:
+    """What a KPI's value is: money, a share, a count or a ratio, by the KPI."""
+    if name.endswith("_minor"):
+        return Kind("money")
+    if name in KPI_PERCENT:
+        return Kind("percent")
+    return Kind("integer") if isinstance(value, int) else Kind("decimal", 2)
+
+
+def kind_of(name: str, value: Any, row: dict[str, Any]) -> Kind:
+    """What the cell ``name`` of ``row`` holds, as the screen and the exports show it."""
+    if name in ("value", "previous") and "kpi" in row:
+        return kpi_kind(row["kpi"], value)
+    if name == "value" and row.get("measure") == "revenue":
+        return Kind("money")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if name.endswith("_minor"):
+            return Kind("money")
+        if name in PERCENT:
+            return Kind("percent")
+        if name in DECIMAL:
+            return Kind("decimal", DECIMAL[name])
+        return Kind("integer") if float(value).is_integer() else Kind("decimal", 2)
+    if isinstance(value, date):
+        return Kind("date")
+    return Kind("text")
+
+
+def show(kind: Kind, value: Any, lang: str) -> str:
+    """A value of ``kind`` for people."""
     if value is None:
         return "—"
-    if name.endswith("_minor"):
-        return formatting.money(int(value), lang)
-    if name in KPI_PERCENT:
+    if kind.name == "money":
+        return formatting.money(round(value), lang)
+    if kind.name == "percent":
         return formatting.percent(value, lang)
-    if isinstance(value, int):
-        return formatting.number(value, lang)
-    return formatting.number(value, lang, 2)
+    if kind.name in ("integer", "decimal"):
+        return formatting.number(value, lang, kind.decimals)
+    if kind.name == "date":
+        return formatting.day(value, lang)
+    return str(value)
+
+
+def kpi_value(name: str, value: Any, lang: str) -> str:
+    """A KPI's value: money, a share, a count or a ratio, by the KPI."""
+    return show(kpi_kind(name, value), value, lang)
+
+
+def kpi_tile(name: str, value: Any, lang: str) -> str:
+    """A KPI's value short enough for its tile (``84,3 млн ₽``); ``kpi_value`` is the exact one,
+    shown on hover."""
+    kind = kpi_kind(name, value)
+    if value is None or kind.name not in ("money", "integer"):
+        return kpi_value(name, value, lang)
+    if kind.name == "money":
+        return formatting.compact_money(round(value), lang)
+    return formatting.compact(value, lang) if abs(value) >= 10**6 else kpi_value(name, value, lang)
+
+
+def words(name: str, text: str, lang: str) -> str:
+    """A text cell for people: codes (channels, segments, KPIs) as words, ISO days and months
+    the local way."""
+    if name in LABELLED:
+        return coded(lang, LABELLED[name], text)
+    if name == "kpi":
+        return label(lang, "kpi", text)
+    return text_value(text, lang)
 
 
 def cell(name: str, value: Any, row: dict[str, Any], lang: str) -> Cell:
     if value is None:
         return Cell("—", numeric=not isinstance(value, str))
-    if name in ("value", "previous") and "kpi" in row:
-        return Cell(kpi_value(row["kpi"], value, lang), numeric=True)
-    if name == "value" and row.get("measure") == "revenue":
-        return Cell(formatting.money(int(value), lang), numeric=True)
-    if isinstance(value, int | float):
-        if name.endswith("_minor"):
-            return Cell(formatting.money(round(value), lang), numeric=True)
-        if name in PERCENT:
-            return Cell(formatting.percent(value, lang), numeric=True)
-        if name in DECIMAL:
-            return Cell(formatting.number(value, lang, DECIMAL[name]), numeric=True)
-        decimals = 0 if float(value).is_integer() else 2
-        return Cell(formatting.number(value, lang, decimals), numeric=True)
-    if isinstance(value, date):
-        return Cell(formatting.day(value, lang))
-    text = str(value)
-    if name in LABELLED:
-        return Cell(coded(lang, LABELLED[name], text))
-    if name == "kpi":
-        return Cell(label(lang, "kpi", text))
-    return Cell(text_value(text, lang))
+    kind = kind_of(name, value, row)
+    if kind.name == "text":
+        return Cell(words(name, str(value), lang))
+    return Cell(show(kind, value, lang), numeric=kind.name != "date")
 
 
 def table_of(
@@ -141,11 +196,13 @@ def table_of(
     *,
     limit: int = MAX_ROWS,
     contacts: dict[int, str] | None = None,
+    people: dict[int, str] | None = None,
     link_customers: bool = False,
     hide: frozenset[str] = frozenset(),
 ) -> Table:
     """``report`` for the page; with ``contacts`` (customer id -> contact as the viewer may see it)
-    a contact column follows the customer id."""
+    a contact column follows the customer id; with ``people`` (id -> name) the customer is named
+    (``#id`` where the profile has no name), linked to the 360 page when ``link_customers``."""
     names = [name for name in report.columns if name not in hide]
     if contacts is not None and "customer_id" in names:
         names.insert(names.index("customer_id") + 1, "contact")
@@ -157,16 +214,19 @@ def table_of(
                 cells.append(Cell((contacts or {}).get(record["customer_id"], "—")))
                 continue
             shown = cell(name, record[name], record, lang)
-            if name == "customer_id" and link_customers and record[name] is not None:
-                shown = Cell(str(record[name]), href=f"/customers/{record[name]}")
+            if name == "customer_id" and record[name] is not None:
+                cid = record[name]
+                text = (people or {}).get(cid) or f"#{cid}"
+                shown = Cell(text, href=f"/customers/{cid}" if link_customers else None)
             cells.append(shown)
         rows.append(cells)
     numeric = [bool(rows) and rows[0][i].numeric for i in range(len(names))]
     return Table(
         key=report.name,
-        title=report.title,
+        title=title_of(report, lang),
         columns=[(column_label(lang, n), numeric[i]) for i, n in enumerate(names)],
         rows=rows,
         total=len(report.rows),
         notes=report.notes,
+        found=report.found if report.cut else None,
     )

@@ -18,12 +18,11 @@ from omnicrm.web.insights.cache import Insights
 from omnicrm.web.insights.charts import Chart
 from omnicrm.web.insights.filters import Option, PageFilters
 
-ABC_DETAIL = 50
 STOCK_OF_GOODS = "Average stock is measured for product groups and SKUs, not customers."
 Reports = dict[str, Report]
 
 GRAIN = Option("grain", "By", "month", ("week", "month"))
-LIMIT = Option("limit", "Rows", 100, low=1, high=1000)
+LIMIT = Option("limit", "Rows", 100, low=1, high=100_000)
 ORDER = Option("order", "Order", "most", ("most", "fewest"))
 MIN_RECEIPTS = Option("min_receipts", "At least receipts", 1, low=1, high=1000)
 GROUP = Option("group", "Group by", "category", ("category", "brand", "sku"))
@@ -50,8 +49,9 @@ class View:
         return f"/analytics/{self.slug}"
 
 
-def _named(report: Report, name: str) -> Report:
-    return replace(report, name=name)
+def _named(report: Report, name: str, title: str) -> Report:
+    """A second table of the same analysis, told apart on the page and in the workbook."""
+    return replace(report, name=name, title=title)
 
 
 def _rfm(ins: Insights, f: PageFilters, q: Query) -> Reports:
@@ -66,12 +66,17 @@ def _abc(ins: Insights, f: PageFilters, q: Query) -> Reports:
     if measure == abc_analysis.STOCK and subject not in abc_analysis.STOCK_SUBJECTS:
         empty = Report("abc", "ABC / XYZ analysis", [], [], [STOCK_OF_GOODS])
         return {"abc": empty, "abc_detail": _named(empty, "abc_detail")}
+    rows = int(f.option("limit"))
     bound = {"subjects": (subject,), "measures": (measure,)}
     summary = partial(abc_analysis.abc, **bound)
-    detail = partial(abc_analysis.abc, **bound, detail=ABC_DETAIL)
+    detail = partial(abc_analysis.abc, **bound, detail=rows)
     return {
         "abc": ins.report("abc", summary, q, (subject, measure)),
-        "abc_detail": _named(ins.report("abc_detail", detail, q, (subject, measure)), "abc_detail"),
+        "abc_detail": _named(
+            ins.report("abc_detail", detail, q, (subject, measure, rows)),
+            "abc_detail",
+            "ABC / XYZ analysis: items",
+        ),
     }
 
 
@@ -186,7 +191,8 @@ VIEWS: tuple[View, ...] = (
         lambda r, f, lang: charts.abc_charts(r["abc"], r["abc_detail"], str(f.option("measure")),
                                              lang) if r["abc"].rows else [],
         (Option("subject", "Subject", "category", tuple(abc_analysis.SUBJECTS)),
-         Option("measure", "Measure", "revenue", abc_analysis.MEASURE_NAMES)),
+         Option("measure", "Measure", "revenue", abc_analysis.MEASURE_NAMES),
+         replace(LIMIT, default=50)),
     ),
     View(
         "reports/product_loyalty", "Product loyalty by customer profile",

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import QueryParams
 
-from omnicrm.analytics.export import MEDIA_TYPES
+from omnicrm.analytics.export import MEDIA_TYPES, sheet_csv, workbook
 from omnicrm.analytics.export import render as export
 from omnicrm.analytics.kpi import kpis
 from omnicrm.analytics.report import Report
@@ -30,16 +30,24 @@ from omnicrm.api.deps import EngineDep, ReadSessionDep
 from omnicrm.core.clock import utcnow
 from omnicrm.core.errors import NotFound
 from omnicrm.core.masking import shown
+from omnicrm.customers.queries import names_of
 from omnicrm.store.schema import Identifier
 from omnicrm.web import sessions
 from omnicrm.web.config import get_web_settings
 from omnicrm.web.errors import PAGE_TAG
 from omnicrm.web.insights import charts
 from omnicrm.web.insights.cache import Insights, insights
+from omnicrm.web.insights.exports import Context, sheet_of
 from omnicrm.web.insights.filters import Option, PageFilters, read_filters
-from omnicrm.web.insights.tables import KPI_LOWER_IS_BETTER, kpi_value, table_of
+from omnicrm.web.insights.tables import (
+    KPI_LOWER_IS_BETTER,
+    Table,
+    kpi_tile,
+    kpi_value,
+    table_of,
+)
 from omnicrm.web.insights.trends import Bucket, trends, trends_report
-from omnicrm.web.insights.views import BY_SLUG, GRAIN, SECTIONS, VIEWS, View
+from omnicrm.web.insights.views import BY_SLUG, GRAIN, LIMIT, SECTIONS, VIEWS, View
 from omnicrm.web.pages.forms import safe_next, text
 from omnicrm.web.rendering import render
 from omnicrm.web.roles import Permission
@@ -57,6 +65,8 @@ DASHBOARD_KPIS = (
     "points_redemption_share", "churn_rate_annual", "ltv_minor",
 )  # fmt: skip
 CONTACT_KINDS = ("phone", "email")
+KPI_HIDDEN = frozenset({"group"})
+"""The dashboard's KPI table (and its download) is of the whole selection: no group column."""
 
 
 def _insights(request: Request, engine: EngineDep) -> Insights:
@@ -123,21 +133,40 @@ def _filters(
     )
 
 
-def _downloads(path: str, filters: PageFilters, table: str) -> dict[str, str]:
+def _downloads(path: str, filters: PageFilters, table: str | None) -> dict[str, str]:
+    """CSV and Excel links of one table (``None``: an Excel file of every table)."""
+    chosen = {"table": table} if table else {}
     return {
-        fmt: f"{path}/download?{urlencode({**filters.params(), 'table': table, 'format': fmt})}"
+        fmt: f"{path}/download?{urlencode({**filters.params(), **chosen, 'format': fmt})}"
         for fmt in FORMATS
+    }
+
+
+def _show_all(path: str, filters: PageFilters, tables: list[Table]) -> dict[str, str]:
+    """Per table cut at the page's "Rows" option: the page with every row the analysis found."""
+    if "limit" not in dict(filters.options):
+        return {}
+    return {
+        t.key: f"{path}?{urlencode({**filters.params(), 'limit': min(t.found, LIMIT.high)})}"
+        for t in tables
+        if t.found
+    }
+
+
+def _listed(reports: dict[str, Report]) -> set[int]:
+    """The customers the reports list."""
+    return {
+        cid
+        for r in reports.values()
+        if "customer_id" in r.columns
+        for cid in r.column("customer_id")
+        if cid is not None
     }
 
 
 def _contacts(session: Session, reports: dict[str, Report], reveal: bool) -> dict[int, str]:
     """A phone (else an e-mail) of each customer listed, as the viewer may see it."""
-    ids = {
-        cid
-        for r in reports.values()
-        if "customer_id" in r.columns
-        for cid in r.column("customer_id")
-    }
+    ids = _listed(reports)
     if not ids:
         return {}
     found: dict[int, tuple[str, str]] = {}
@@ -152,10 +181,30 @@ def _contacts(session: Session, reports: dict[str, Report], reveal: bool) -> dic
     return {cid: shown(kind, value, reveal=reveal) for cid, (kind, value) in found.items()}
 
 
-def _download(report: Report, fmt: str, filters: PageFilters) -> Response:
-    name = f"{report.name}_{filters.since.isoformat()}_{filters.until.isoformat()}.{fmt}"
+def _download(
+    request: Request,
+    ins: Insights,
+    filters: PageFilters,
+    options: tuple[Option, ...],
+    reports: dict[str, Report],
+    hide: dict[str, frozenset[str]] | None = None,
+) -> Response:
+    """The table asked for (``table``; an Excel file without one holds every table of the page,
+    one sheet each) as the person reads it, or as the analysis has it with ``raw=1``."""
+    fmt, table = _format(request), request.query_params.get("table")
+    if table is not None and table not in reports:
+        raise NotFound(f"no table {table!r}")
+    chosen = [table] if table else list(reports)[: 1 if fmt == "csv" else None]
+    if request.query_params.get("raw") == "1":
+        body = export(reports[chosen[0]], fmt)
+    else:
+        context = Context(lang_of(request), filters, options, ins.choices(), ins.stamp)
+        sheets = [sheet_of(reports[k], context, (hide or {}).get(k, frozenset())) for k in chosen]
+        body = sheet_csv(sheets[0]) if fmt == "csv" else workbook(sheets)
+    stem = chosen[0] if len(chosen) == 1 else "_".join(chosen[:2])
+    name = f"{stem}_{filters.since.isoformat()}_{filters.until.isoformat()}.{fmt}"
     return Response(
-        export(report, fmt),
+        body,
         media_type=MEDIA_TYPES[fmt],
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',
@@ -217,8 +266,10 @@ def _kpi_cards(report: Report, lang: str) -> list[dict]:
         cards.append(
             {
                 "name": name,
-                "value": kpi_value(name, row["value"], lang),
-                "previous": kpi_value(name, row["previous"], lang),
+                "value": kpi_tile(name, row["value"], lang),
+                "exact": kpi_value(name, row["value"], lang),
+                "previous": kpi_tile(name, row["previous"], lang),
+                "previous_exact": kpi_value(name, row["previous"], lang),
                 "change": change,
                 "arrow": "▲" if change and change > 0 else "▼" if change and change < 0 else "",
                 "tone": "" if better is None else "good" if better else "bad",
@@ -242,8 +293,9 @@ def dashboard(request: Request, viewer: AnalyticsViewer, ins: InsightsDep) -> Re
         status=400 if filters.errors else 200,
         cards=_kpi_cards(kpi, lang),
         charts=[(c, _figure_json(c.figure)) for c in shown_charts],
-        tables=[table_of(kpi, lang, limit=100, hide=frozenset({"group"}))],
+        tables=[table_of(kpi, lang, limit=100, hide=KPI_HIDDEN)],
         downloads={key: _downloads("/dashboard", filters, key) for key in ("kpi", "trends")},
+        download_all=_downloads("/dashboard", filters, None),
         options=(GRAIN,),
         action="/dashboard",
         **_common(viewer, ins, filters),
@@ -253,15 +305,12 @@ def dashboard(request: Request, viewer: AnalyticsViewer, ins: InsightsDep) -> Re
 @router.get("/dashboard/download")
 def dashboard_download(request: Request, viewer: AnalyticsViewer, ins: InsightsDep) -> Response:
     filters = _filters(request, ins, (GRAIN,), segments=False)
-    fmt = _format(request)
+    _format(request)  # a format we do not write is refused before anything is computed
     if filters.errors:
         return dashboard(request, viewer, ins)
     kpi, buckets = _dashboard_data(ins, filters)
     reports = {"kpi": kpi, "trends": trends_report(buckets, str(filters.option("grain")))}
-    table = request.query_params.get("table", "kpi")
-    if table not in reports:
-        raise NotFound(f"no table {table!r}")
-    return _download(reports[table], fmt, filters)
+    return _download(request, ins, filters, (GRAIN,), reports, {"kpi": KPI_HIDDEN})
 
 
 # --- analytics pages ----------------------------------------------------------------------------
@@ -295,8 +344,10 @@ def _show(
     contacts = (
         _contacts(session, reports, viewer.can(Permission.CONTACTS)) if view.customers else None
     )
+    profiles = viewer.can(Permission.CUSTOMERS)
+    names = names_of(session, _listed(reports)) if view.customers and profiles else None
     tables = [
-        table_of(r, lang, contacts=contacts, link_customers=viewer.can(Permission.CUSTOMERS))
+        table_of(r, lang, contacts=contacts, people=names, link_customers=profiles)
         for r in reports.values()
     ]
     shown_charts = view.charts(reports, filters, lang)
@@ -309,6 +360,8 @@ def _show(
         charts=[(c, _figure_json(c.figure)) for c in shown_charts],
         tables=tables,
         downloads={key: _downloads(view.path, filters, key) for key in reports},
+        download_all=_downloads(view.path, filters, None) if len(reports) > 1 else None,
+        show_all=_show_all(view.path, filters, tables),
         options=view.options,
         action=view.path,
         **_common(viewer, ins, filters),
@@ -317,14 +370,11 @@ def _show(
 
 def _download_view(request: Request, viewer: Viewer, ins: Insights, session: Session, view: View):
     filters = _filters(request, ins, view.options, view.segments)
-    fmt = _format(request)
+    _format(request)  # a format we do not write is refused before anything is computed
     if filters.errors:
         return _show(request, viewer, ins, session, view)
     reports = view.reports(ins, filters, filters.query(get_web_settings().zone))
-    table = request.query_params.get("table") or next(iter(reports))
-    if table not in reports:
-        raise NotFound(f"no table {table!r}")
-    return _download(reports[table], fmt, filters)
+    return _download(request, ins, filters, view.options, reports)
 
 
 @router.get("/analytics/reports/{name}")
