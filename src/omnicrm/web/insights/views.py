@@ -65,7 +65,10 @@ def _abc(ins: Insights, f: PageFilters, q: Query) -> Reports:
     subject, measure = str(f.option("subject")), str(f.option("measure"))
     if measure == abc_analysis.STOCK and subject not in abc_analysis.STOCK_SUBJECTS:
         empty = Report("abc", "ABC / XYZ analysis", [], [], [STOCK_OF_GOODS])
-        return {"abc": empty, "abc_detail": _named(empty, "abc_detail")}
+        return {
+            "abc": empty,
+            "abc_detail": _named(empty, "abc_detail", "ABC / XYZ analysis: items"),
+        }
     rows = int(f.option("limit"))
     bound = {"subjects": (subject,), "measures": (measure,)}
     summary = partial(abc_analysis.abc, **bound)
