@@ -160,3 +160,23 @@ def get_customer(session: Session, customer_id: int) -> CustomerDetail:
         orders_by_channel=_orders_by_channel(session, customer.id),
         events=events or 0,
     )
+
+
+CONTACT_KINDS = ("phone", "email")
+
+
+def contacts(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
+    """A phone (else the first e-mail) of each customer, as ``(kind, value)``; who may see it
+    unmasked is the caller's business."""
+    found: dict[int, tuple[str, str]] = {}
+    if not ids:
+        return found
+    rows = session.execute(
+        select(Identifier.customer_id, Identifier.kind, Identifier.value)
+        .where(Identifier.customer_id.in_(ids), Identifier.kind.in_(CONTACT_KINDS))
+        .order_by(Identifier.id)
+    )
+    for cid, kind, value in rows:
+        if cid not in found or (kind == "phone" and found[cid][0] != "phone"):
+            found[cid] = (kind, value)
+    return found

@@ -17,7 +17,6 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from plotly.offline import get_plotlyjs, get_plotlyjs_version
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import QueryParams
 
@@ -30,7 +29,7 @@ from omnicrm.api.deps import EngineDep, ReadSessionDep
 from omnicrm.core.clock import utcnow
 from omnicrm.core.errors import NotFound
 from omnicrm.core.masking import shown
-from omnicrm.store.schema import Identifier
+from omnicrm.customers.queries import contacts
 from omnicrm.web import sessions
 from omnicrm.web.config import get_web_settings
 from omnicrm.web.errors import PAGE_TAG
@@ -56,7 +55,6 @@ DASHBOARD_KPIS = (
     "purchase_frequency", "new_customers", "enrolment_conversion", "repeat_rate_new",
     "points_redemption_share", "churn_rate_annual", "ltv_minor",
 )  # fmt: skip
-CONTACT_KINDS = ("phone", "email")
 
 
 def _insights(request: Request, engine: EngineDep) -> Insights:
@@ -138,17 +136,7 @@ def _contacts(session: Session, reports: dict[str, Report], reveal: bool) -> dic
         if "customer_id" in r.columns
         for cid in r.column("customer_id")
     }
-    if not ids:
-        return {}
-    found: dict[int, tuple[str, str]] = {}
-    rows = session.execute(
-        select(Identifier.customer_id, Identifier.kind, Identifier.value)
-        .where(Identifier.customer_id.in_(ids), Identifier.kind.in_(CONTACT_KINDS))
-        .order_by(Identifier.id)
-    )
-    for cid, kind, value in rows:
-        if cid not in found or (kind == "phone" and found[cid][0] != "phone"):
-            found[cid] = (kind, value)
+    found = contacts(session, ids)
     return {cid: shown(kind, value, reveal=reveal) for cid, (kind, value) in found.items()}
 
 
