@@ -24,3 +24,13 @@ def latest_versions(session: Session) -> list[LoyaltyProgram]:
             .order_by(LoyaltyProgram.code)
         )
     )
+
+
+def level_names(session: Session) -> dict[str, str]:
+    """Level codes to the names people read, from every program in force (a code two programs
+    share takes the first program's name, by code)."""
+    names: dict[str, str] = {}
+    for program in latest_versions(session):
+        for tier in ((program.config or {}).get("levels") or {}).get("tiers", []):
+            names.setdefault(tier["code"], tier["name"])
+    return names

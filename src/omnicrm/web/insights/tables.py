@@ -10,7 +10,7 @@ from typing import Any
 from omnicrm.analytics.report import Report
 from omnicrm.web import formatting
 from omnicrm.web.formatting import MONTHS_EN
-from omnicrm.web.i18n import CATALOGUES, label
+from omnicrm.web.i18n import CATALOGUES, label, sentence
 
 MAX_ROWS = 200
 """Rows shown on a page; the download carries them all."""
@@ -90,10 +90,15 @@ def text_value(value: str, lang: str) -> str:
 
 
 def coded(lang: str, group: str, value: str) -> str:
-    """A code in words; free text (a city, a SKU) as it is."""
+    """A code in words; free text (a city, a SKU) as it is; a stand-in for no value
+    (``(direct)``, ``(unknown)``) in words whatever the column."""
+    catalogue = CATALOGUES.get(lang, {})
+    for key in (f"{group}:{value}", f"value:{value}"):
+        if key in catalogue:
+            return catalogue[key]
     if group in ("channel", "stage"):
         return label(lang, group, value)
-    return CATALOGUES.get(lang, {}).get(f"{group}:{value}", value)
+    return value
 
 
 def kpi_value(name: str, value: Any, lang: str) -> str:
@@ -109,7 +114,10 @@ def kpi_value(name: str, value: Any, lang: str) -> str:
     return formatting.number(value, lang, 2)
 
 
-def cell(name: str, value: Any, row: dict[str, Any], lang: str) -> Cell:
+def cell(
+    name: str, value: Any, row: dict[str, Any], lang: str, levels: dict[str, str] | None = None
+) -> Cell:
+    """One value for people; ``levels`` names the loyalty levels (codes are the program's)."""
     if value is None:
         return Cell("—", numeric=not isinstance(value, str))
     if name in ("value", "previous") and "kpi" in row:
@@ -128,6 +136,8 @@ def cell(name: str, value: Any, row: dict[str, Any], lang: str) -> Cell:
     if isinstance(value, date):
         return Cell(formatting.day(value, lang))
     text = str(value)
+    if name == "level" and levels and text in levels:
+        return Cell(levels[text])
     if name in LABELLED:
         return Cell(coded(lang, LABELLED[name], text))
     if name == "kpi":
@@ -143,6 +153,7 @@ def table_of(
     contacts: dict[int, str] | None = None,
     link_customers: bool = False,
     hide: frozenset[str] = frozenset(),
+    levels: dict[str, str] | None = None,
 ) -> Table:
     """``report`` for the page; with ``contacts`` (customer id -> contact as the viewer may see it)
     a contact column follows the customer id."""
@@ -156,7 +167,7 @@ def table_of(
             if name == "contact":
                 cells.append(Cell((contacts or {}).get(record["customer_id"], "—")))
                 continue
-            shown = cell(name, record[name], record, lang)
+            shown = cell(name, record[name], record, lang, levels)
             if name == "customer_id" and link_customers and record[name] is not None:
                 shown = Cell(str(record[name]), href=f"/customers/{record[name]}")
             cells.append(shown)
@@ -164,9 +175,9 @@ def table_of(
     numeric = [bool(rows) and rows[0][i].numeric for i in range(len(names))]
     return Table(
         key=report.name,
-        title=report.title,
+        title=sentence(lang, report.title),
         columns=[(column_label(lang, n), numeric[i]) for i, n in enumerate(names)],
         rows=rows,
         total=len(report.rows),
-        notes=report.notes,
+        notes=[sentence(lang, note) for note in report.notes],
     )

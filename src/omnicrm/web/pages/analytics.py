@@ -30,6 +30,7 @@ from omnicrm.core.clock import utcnow
 from omnicrm.core.errors import NotFound
 from omnicrm.core.masking import shown
 from omnicrm.customers.queries import contacts
+from omnicrm.loyalty.queries import level_names
 from omnicrm.web import sessions
 from omnicrm.web.config import get_web_settings
 from omnicrm.web.errors import PAGE_TAG
@@ -159,8 +160,9 @@ def _format(request: Request) -> str:
     return fmt
 
 
-def _common(viewer: Viewer, ins: Insights, filters: PageFilters) -> dict:
+def _common(viewer: Viewer, ins: Insights, filters: PageFilters, levels: dict[str, str]) -> dict:
     return {
+        "level_names": levels,
         "filters": filters,
         "errors": filters.errors,
         "choices": ins.choices(),
@@ -216,7 +218,9 @@ def _kpi_cards(report: Report, lang: str) -> list[dict]:
 
 
 @router.get("/dashboard")
-def dashboard(request: Request, viewer: AnalyticsViewer, ins: InsightsDep) -> Response:
+def dashboard(
+    request: Request, viewer: AnalyticsViewer, ins: InsightsDep, session: ReadSessionDep
+) -> Response:
     filters = _filters(request, ins, (GRAIN,), segments=False)
     lang = lang_of(request)
     kpi, buckets = _dashboard_data(ins, filters)
@@ -234,16 +238,18 @@ def dashboard(request: Request, viewer: AnalyticsViewer, ins: InsightsDep) -> Re
         downloads={key: _downloads("/dashboard", filters, key) for key in ("kpi", "trends")},
         options=(GRAIN,),
         action="/dashboard",
-        **_common(viewer, ins, filters),
+        **_common(viewer, ins, filters, level_names(session)),
     )
 
 
 @router.get("/dashboard/download")
-def dashboard_download(request: Request, viewer: AnalyticsViewer, ins: InsightsDep) -> Response:
+def dashboard_download(
+    request: Request, viewer: AnalyticsViewer, ins: InsightsDep, session: ReadSessionDep
+) -> Response:
     filters = _filters(request, ins, (GRAIN,), segments=False)
     fmt = _format(request)
     if filters.errors:
-        return dashboard(request, viewer, ins)
+        return dashboard(request, viewer, ins, session)
     kpi, buckets = _dashboard_data(ins, filters)
     reports = {"kpi": kpi, "trends": trends_report(buckets, str(filters.option("grain")))}
     table = request.query_params.get("table", "kpi")
@@ -283,8 +289,10 @@ def _show(
     contacts = (
         _contacts(session, reports, viewer.can(Permission.CONTACTS)) if view.customers else None
     )
+    levels = level_names(session)
+    link = viewer.can(Permission.CUSTOMERS)
     tables = [
-        table_of(r, lang, contacts=contacts, link_customers=viewer.can(Permission.CUSTOMERS))
+        table_of(r, lang, contacts=contacts, link_customers=link, levels=levels)
         for r in reports.values()
     ]
     shown_charts = view.charts(reports, filters, lang)
@@ -299,7 +307,7 @@ def _show(
         downloads={key: _downloads(view.path, filters, key) for key in reports},
         options=view.options,
         action=view.path,
-        **_common(viewer, ins, filters),
+        **_common(viewer, ins, filters, levels),
     )
 
 
