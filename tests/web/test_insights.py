@@ -16,6 +16,7 @@ from web_sales import (
     PREVIOUS,
     REVENUE,
     S2_REVENUE,
+    UNTIL,
     WEB_REVENUE,
     add_order,
 )
@@ -65,6 +66,18 @@ def test_the_dashboard_shows_kpis_beside_the_previous_period(analyst: TestClient
         assert f'data-figure="trend-{trend}-data"' in html
     assert f'<script src="{PLOTLY_PATH}" defer></script>' in html
     assert 'id="table-kpi"' in html
+
+
+def test_a_previous_period_before_the_data_gives_no_change_but_says_why(
+    analyst: TestClient,
+) -> None:
+    """The data starts on 10 May 2024: against 2024-06-01..2025-03-31 the previous period holds
+    21 and a half days of data out of 304, so no percentage is printed; the page says so instead."""
+    html = analyst.get("/dashboard", params={"since": "2024-06-01", "until": UNTIL}).text
+    note = html.split('id="comparison-note">', 1)[1].split("</p>", 1)[0]
+    assert note == "данные есть лишь за 21 из 304 дн. прошлого периода: изменения не показаны"
+    assert "▲" not in _kpi(html, "turnover_minor")
+    assert 'id="comparison-note"' not in analyst.get("/dashboard", params=PERIOD).text
 
 
 def test_the_dashboard_speaks_english_too(sales: Store) -> None:

@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     customer_timezone: str = "Europe/Moscow"
     """The zone of a customer with no home store, for quiet hours and per-day caps."""
 
+    report_timezone: str = "Europe/Moscow"
+    """The zone whose local days make the analyses' default period (``analytics.period``), on
+    the API, the command line and the workstation (whose own zone defaults to it)."""
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -394,6 +394,12 @@ RU: dict[str, str] = {
         "остатки недоступны (данные об остатках не подключены), поэтому их показатели не выводятся"
     ),
     "value:(no purchase in period)": "(без покупок в периоде)",
+    "no purchases in the previous period: changes are not shown": (
+        "в прошлом периоде нет покупок: изменения не показаны"
+    ),
+    "the previous period holds data for {days} of its {of_days} days: changes are not shown": (
+        "данные есть лишь за {days} из {of_days} дн. прошлого периода: изменения не показаны"
+    ),
 }
 
 EN: dict[str, str] = {

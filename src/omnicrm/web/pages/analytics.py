@@ -22,7 +22,7 @@ from starlette.datastructures import QueryParams
 
 from omnicrm.analytics.export import MEDIA_TYPES
 from omnicrm.analytics.export import render as export
-from omnicrm.analytics.kpi import kpis
+from omnicrm.analytics.kpi import comparison_note, kpis
 from omnicrm.analytics.report import Report
 from omnicrm.analytics.segments import SEGMENTS
 from omnicrm.api.deps import EngineDep, ReadSessionDep
@@ -34,6 +34,7 @@ from omnicrm.loyalty.queries import level_names
 from omnicrm.web import sessions
 from omnicrm.web.config import get_web_settings
 from omnicrm.web.errors import PAGE_TAG
+from omnicrm.web.i18n import sentence
 from omnicrm.web.insights import charts
 from omnicrm.web.insights.cache import Insights, insights
 from omnicrm.web.insights.filters import Option, PageFilters, read_filters
@@ -233,6 +234,7 @@ def dashboard(
         viewer,
         status=400 if filters.errors else 200,
         cards=_kpi_cards(kpi, lang),
+        comparison=sentence(lang, note) if (note := comparison_note(kpi)) else None,
         charts=[(c, _figure_json(c.figure)) for c in shown_charts],
         tables=[table_of(kpi, lang, limit=100, hide=frozenset({"group"}))],
         downloads={key: _downloads("/dashboard", filters, key) for key in ("kpi", "trends")},
