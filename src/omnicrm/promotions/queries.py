@@ -1,15 +1,18 @@
 """Read models of the promotion pages: the list, results per promotion, the rules in force,
-budget use and the newest receipt (the simulation's default period ends there)."""
+budget use, the newest receipt (the simulation's default period ends there) and what the
+constructor's pickers offer."""
 
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from omnicrm.store.schema import Order
+from omnicrm.loyalty.queries import level_names
+from omnicrm.store.schema import Brand, Category, Order, Store
 from omnicrm.store.schema.promotions import (
     Promotion,
     PromotionApplication,
+    PromotionAudience,
     PromotionBudget,
     PromotionVersion,
 )
@@ -61,3 +64,25 @@ def budget_used(session: Session, promotion_id: int) -> PromotionBudget | None:
 
 def newest_receipt(session: Session) -> datetime | None:
     return session.scalar(select(func.max(Order.placed_at)))
+
+
+def picker_options(session: Session) -> dict[str, list[tuple[str, str]]]:
+    """(code, what a person reads) of everything a rule may name: the programs' levels, the
+    catalogue's categories (by path) and brands, the stores, and the segments in use."""
+    return {
+        "levels": sorted(level_names(session).items(), key=lambda item: item[1]),
+        "categories": [
+            (path, path) for path in session.scalars(select(Category.path).order_by(Category.path))
+        ],
+        "brands": [(b, b) for b in session.scalars(select(Brand.name).order_by(Brand.name))],
+        "stores": [
+            (code, f"{code} · {name}")
+            for code, name in session.execute(select(Store.code, Store.name).order_by(Store.code))
+        ],
+        "segments": [
+            (s, s)
+            for s in session.scalars(
+                select(PromotionAudience.segment).distinct().order_by(PromotionAudience.segment)
+            )
+        ],
+    }

@@ -111,14 +111,15 @@ def _form_page(
     draft: Draft,
     errors: FormErrors,
     *,
+    session: Session,
     promotion: Promotion | None = None,
-    session: Session | None = None,
     coupon_errors: FormErrors | None = None,
     coupon_entered: dict | None = None,
     romi: promotion_romi.PromotionRomi | None = None,
 ) -> Response:
-    extra: dict = {"romi": romi}
-    if promotion is not None and session is not None:
+    pickers = queries.picker_options(session) | {"channels": [(c, c) for c in promo_form.CHANNELS]}
+    extra: dict = {"romi": romi, "pickers": pickers, "suggested": promo_form.SUGGESTED}
+    if promotion is not None:
         latest = repository.latest_version(session, promotion.id)
         rules = queries.rules_in_force(session, promotion)
         extra |= {
@@ -151,8 +152,8 @@ def _form_page(
 
 
 @router.get("/new")
-def new_promotion(request: Request, viewer: EditorViewer) -> Response:
-    return _form_page(request, viewer, promo_form.new_draft(), FormErrors())
+def new_promotion(request: Request, viewer: EditorViewer, session: ReadSessionDep) -> Response:
+    return _form_page(request, viewer, promo_form.new_draft(), FormErrors(), session=session)
 
 
 def _problems(engine: Engine, data: dict) -> list[FieldError]:
@@ -228,10 +229,8 @@ def _edit_page(
     errors: FormErrors,
     promotion: Promotion | None,
 ) -> Response:
-    if promotion is None:
-        return _form_page(request, viewer, draft, errors)
     with read_session(engine) as session:
-        shown = repository.get_promotion(session, promotion.code)
+        shown = None if promotion is None else repository.get_promotion(session, promotion.code)
         return _form_page(request, viewer, draft, errors, promotion=shown, session=session)
 
 
