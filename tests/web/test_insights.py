@@ -329,3 +329,17 @@ def test_every_word_of_the_analytics_pages_is_in_russian(analyst: TestClient) ->
         html = analyst.get(view.path, params=PERIOD).text
         headers = set(re.findall(r"<th(?: class=\"num\")?>([^<]+)</th>", html))
         assert headers <= russian | {"ABC", "XYZ", "LTV"}, (view.slug, headers - russian)
+
+
+def test_a_sales_report_cut_by_its_row_limit_says_so_and_links_to_all(
+    analyst: TestClient,
+) -> None:
+    cut = analyst.get("/analytics/reports/sales", params={**PERIOD, "limit": "1"}).text
+    note = cut.split('id="cut-sales">', 1)[1].split("</p>", 1)[0]
+    assert note.startswith("Первые 1 из 2 · ")
+    href = re.search(r'href="([^"]+)">Показать все<', note).group(1).replace("&amp;", "&")
+    assert "limit=2" in href
+    assert "первые 1 из 2 групп по выручке" in cut  # the report's own note, in the download too
+    every = analyst.get(href).text
+    assert 'id="cut-sales"' not in every
+    assert every.count("<td>Shoes</td>") == every.count("<td>Bags</td>") == 1

@@ -12,6 +12,8 @@ class Report:
     columns: list[str]
     rows: list[tuple[Any, ...]]
     notes: list[str] = field(default_factory=list)
+    total: int | None = None
+    """Rows there were before a row limit cut them (None: nothing was cut)."""
 
     def records(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]

@@ -80,11 +80,13 @@ def sales(db: duckdb.DuckDBPyConnection, query: Query, options: ReportOptions) -
                           WHERE r.returned_at >= $since AND r.returned_at < $until
                           GROUP BY ALL)
             SELECT coalesce(s.item, b.item) AS item, coalesce(s.units, 0), coalesce(s.revenue, 0),
-                   coalesce(s.receipts, 0), coalesce(b.units, 0), coalesce(b.amount, 0)
+                   coalesce(s.receipts, 0), coalesce(b.units, 0), coalesce(b.amount, 0),
+                   count(*) OVER () AS groups
             FROM sold s FULL OUTER JOIN back b ON b.item = s.item
             ORDER BY 3 DESC, 1 LIMIT $limit""",
         params | {"limit": options.limit},
     )
+    groups = rows[0][-1] if rows else 0
     return Report(
         "sales",
         f"Sales by {options.group}",
@@ -97,6 +99,20 @@ def sales(db: duckdb.DuckDBPyConnection, query: Query, options: ReportOptions) -
             "returned_minor",
             "net_revenue_minor",
         ],
-        [(i, int(u), int(v), n, int(ru), int(rv), int(v) - int(rv)) for i, u, v, n, ru, rv in rows],
-        ["stock: not available (no stock feed is connected), so no stock figures are shown"],
+        [
+            (i, int(u), int(v), n, int(ru), int(rv), int(v) - int(rv))
+            for i, u, v, n, ru, rv, _ in rows
+        ],
+        [
+            *_cut_note(len(rows), groups),
+            "stock: not available (no stock feed is connected), so no stock figures are shown",
+        ],
+        total=groups if groups > len(rows) else None,
     )
+
+
+def _cut_note(shown: int, groups: int) -> list[str]:
+    """Saying the limit cut the list (its sums are then short of the period's)."""
+    if groups <= shown:
+        return []
+    return [f"first {shown} of {groups} groups by revenue: raise the row limit to see them all"]

@@ -394,6 +394,11 @@ RU: dict[str, str] = {
         "остатки недоступны (данные об остатках не подключены), поэтому их показатели не выводятся"
     ),
     "value:(no purchase in period)": "(без покупок в периоде)",
+    "first {shown} of {total} groups by revenue: raise the row limit to see them all": (
+        "первые {shown} из {total} групп по выручке: увеличьте число строк, чтобы увидеть все"
+    ),
+    "First {shown} of {total}": "Первые {shown} из {total}",
+    "Show all": "Показать все",
     "no purchases in the previous period: changes are not shown": (
         "в прошлом периоде нет покупок: изменения не показаны"
     ),

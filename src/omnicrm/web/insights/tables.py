@@ -56,6 +56,10 @@ class Table:
     rows: list[list[Cell]]
     total: int
     notes: list[str] = field(default_factory=list)
+    limited: int | None = None
+    """Rows the analysis had before its row limit (``Report.total``), when it cut them."""
+    all_href: str | None = None
+    """The page with a row limit that shows them all."""
 
     @property
     def cut(self) -> bool:
@@ -180,4 +184,5 @@ def table_of(
         rows=rows,
         total=len(report.rows),
         notes=[sentence(lang, note) for note in report.notes],
+        limited=report.total,
     )

@@ -297,6 +297,10 @@ def _show(
         table_of(r, lang, contacts=contacts, link_customers=link, levels=levels)
         for r in reports.values()
     ]
+    for table in tables:
+        if table.limited is not None:
+            everything = {**filters.params(), "limit": str(table.limited)}
+            table.all_href = f"{view.path}?{urlencode(everything)}"
     shown_charts = view.charts(reports, filters, lang)
     return render(
         request,
