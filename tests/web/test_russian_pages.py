@@ -120,6 +120,15 @@ def foreign_runs(runs: list[str], data_words: set[str]) -> set[str]:
     return found
 
 
+FOREIGN_DATES = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{4}\b")
+"""ISO and American dates: Russian text writes 05.03.2025."""
+
+
+def unlocalised(runs: list[str]) -> set[str]:
+    """Runs with a date not written the Russian way."""
+    return {run for run in runs if FOREIGN_DATES.search(run)}
+
+
 def data_words(store: Store) -> set[str]:
     """Every Latin word of the names and identifiers the fixture stored: data, not the page's."""
     texts: list[str | None] = []
@@ -180,8 +189,9 @@ def test_every_page_speaks_russian(
     response = clients[role].get(_url(page, world))
     assert response.status_code in (200, 403), response.text[:500]
     assert '<html lang="ru">' in response.text
-    bad = foreign_runs(visible_text(response.text), data_words(world))
-    assert bad == set()
+    runs = visible_text(response.text)
+    assert foreign_runs(runs, data_words(world)) == set()
+    assert unlocalised(runs) == set()
 
 
 def test_the_check_finds_english_and_lets_data_through() -> None:
@@ -191,3 +201,20 @@ def test_the_check_finds_english_and_lets_data_through() -> None:
         "<td>Champions</td><td>Acme</td>"
     )
     assert foreign_runs(visible_text(html), {"acme"}) == {"Open", "Champions"}
+    dates = visible_text("<p>с 05.03.2025</p><p>с 2025-03-05</p><p>03/05/2025</p>")
+    assert unlocalised(dates) == {"с 2025-03-05", "03/05/2025"}
+
+
+def test_what_the_marketer_found_reads_russian(
+    world: Store, clients: dict[str, TestClient]
+) -> None:
+    marketer = clients[Role.MARKETER.value]
+    profile = visible_text(marketer.get(f"/customers/{world.petr}").text)
+    assert "Заказ" in profile and "Порядок" not in profile  # the orders' column
+    journey = " ".join(profile)
+    assert "статус: доставлен" in journey and "получение: курьер" in journey
+    loyalty = " ".join(visible_text(marketer.get("/loyalty?program=main").text))
+    assert "за период «последние 365 дн.»" in loyalty
+    inactive = marketer.get("/analytics/reports/inactive?since=2025-01-01&until=2025-03-31").text
+    assert "Клиенты без покупок за 90 дн." in inactive
+    assert "<td>Золотой</td>" in inactive  # Anna's level by its name, not ``gold``

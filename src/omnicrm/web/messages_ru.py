@@ -334,7 +334,7 @@ RU: dict[str, str] = {
     "field:last_initial": "первая буква фамилии",
     "field:birth_date": "дата рождения",
     "field:phone_digits": "цифры телефона",
-    "period:rolling_days": "последние дни",
+    "the last {n} days": "последние {n} дн.",
     "period:calendar_month": "календарный месяц",
     "period:calendar_year": "календарный год",
     "period:all_time": "всё время",

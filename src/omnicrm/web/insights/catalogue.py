@@ -138,7 +138,7 @@ RU: dict[str, str] = {
     ),
     "Group by": "Группировка",
     "Rows": "Строк",
-    "Order": "Порядок",
+    "Sort order": "Порядок",
     "Inactive for, days": "Без покупок, дней",
     "At least receipts": "Минимум чеков",
     # option values
