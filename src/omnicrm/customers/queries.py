@@ -26,6 +26,7 @@ from omnicrm.store.schema import Consent, Customer, Event, Identifier, Order, Re
 from omnicrm.store.schema.loyalty import LoyaltyAccount
 
 LIVE_ID = func.coalesce(Customer.merged_into_id, Customer.id)
+CONTACT_KINDS = ("phone", "email")
 
 
 def _summary(c: Customer) -> CustomerSummary:
@@ -160,9 +161,6 @@ def get_customer(session: Session, customer_id: int) -> CustomerDetail:
         orders_by_channel=_orders_by_channel(session, customer.id),
         events=events or 0,
     )
-
-
-CONTACT_KINDS = ("phone", "email")
 
 
 def contacts(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
