@@ -5,6 +5,7 @@ dates) is dropped, and every run of Latin letters left must be one of the few wo
 writes in Latin (RFM, CSV, e-mail...)."""
 
 import re
+from collections.abc import Collection
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
@@ -122,11 +123,26 @@ def foreign_runs(runs: list[str], data_words: set[str]) -> set[str]:
 
 FOREIGN_DATES = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{4}\b")
 """ISO and American dates: Russian text writes 05.03.2025."""
+UNGROUPED = re.compile(r"(?<![+\d])\d{5,}(?!\d)")
+"""A number of five digits or more without its thousands apart (``12 345``)."""
 
 
-def unlocalised(runs: list[str]) -> set[str]:
-    """Runs with a date not written the Russian way."""
-    return {run for run in runs if FOREIGN_DATES.search(run)}
+def unlocalised(runs: list[str], identifiers: Collection[str] = ()) -> set[str]:
+    """Runs with a date not written the Russian way, or a long number not grouped (a card
+    number or another identifier aside)."""
+    found = set()
+    for run in runs:
+        text = run
+        for value in identifiers:
+            text = text.replace(value, " ")
+        if FOREIGN_DATES.search(text) or UNGROUPED.search(text):
+            found.add(run)
+    return found
+
+
+def identifiers(store: Store) -> set[str]:
+    with read_session(store.engine) as s:
+        return set(s.scalars(select(Identifier.value)))
 
 
 def data_words(store: Store) -> set[str]:
@@ -191,7 +207,7 @@ def test_every_page_speaks_russian(
     assert '<html lang="ru">' in response.text
     runs = visible_text(response.text)
     assert foreign_runs(runs, data_words(world)) == set()
-    assert unlocalised(runs) == set()
+    assert unlocalised(runs, identifiers(world)) == set()
 
 
 def test_the_check_finds_english_and_lets_data_through() -> None:
@@ -203,6 +219,8 @@ def test_the_check_finds_english_and_lets_data_through() -> None:
     assert foreign_runs(visible_text(html), {"acme"}) == {"Open", "Champions"}
     dates = visible_text("<p>с 05.03.2025</p><p>с 2025-03-05</p><p>03/05/2025</p>")
     assert unlocalised(dates) == {"с 2025-03-05", "03/05/2025"}
+    numbers = visible_text("<p>12\u00a0345 ₽</p><p>12345 ₽</p><p>карта 2000000000017</p>")
+    assert unlocalised(numbers, {"2000000000017"}) == {"12345 ₽"}
 
 
 def test_what_the_marketer_found_reads_russian(
