@@ -3,7 +3,7 @@
 import csv
 import io
 import json
-from datetime import UTC, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from omnicrm.access.keys import create_key
 from omnicrm.analytics.command import app as cli
 from omnicrm.analytics.export import render, to_csv, to_xlsx
+from omnicrm.analytics.period import default_days, local_period, report_zone
 from omnicrm.analytics.report import Report
 from omnicrm.analytics.reports import REPORTS
 from omnicrm.analytics.snapshot import Snapshot
@@ -174,15 +175,16 @@ def test_cli(shared_store: Engine, tmp_path: Path) -> None:
 
 
 def test_the_default_period_ends_with_the_data(client: TestClient, shared: Snapshot) -> None:
-    """The shop's data stops in 2025: the default period ends at the last purchase's day, not
-    today, and covers the 365 days before it, on the API and the command line alike."""
-    cursor = shared.cursor()
-    (newest,) = cursor.execute("SELECT CAST(max(placed_at) AS DATE) FROM purchases").fetchone()  # type: ignore[misc]
-    cursor.close()
+    """The shop's data stops in 2025: the default period ends at the end of the last purchase's
+    local day (the reporting zone's), not today, and covers the 365 days before it, on the API,
+    the command line and the workstation alike (``analytics.period``)."""
+    zone = report_zone()
+    newest = shared.newest_purchase().astimezone(zone).date()
     answer = client.get("/api/v1/analytics/kpi").json()
     until = datetime.fromisoformat(answer["until"])
-    assert until == datetime.combine(newest + timedelta(days=1), time(), UTC)
+    assert until == datetime.combine(newest + timedelta(days=1), time(), zone)
     assert until - datetime.fromisoformat(answer["since"]) == timedelta(days=365)
+    assert local_period(*default_days(date.today(), newest), zone).until == until
     orders = {r["kpi"]: r["value"] for r in answer["rows"]}["receipts"]
     assert orders > 0
     url = str(shared.path.with_suffix(".db"))

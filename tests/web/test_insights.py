@@ -16,6 +16,7 @@ from web_sales import (
     PREVIOUS,
     REVENUE,
     S2_REVENUE,
+    UNTIL,
     WEB_REVENUE,
     add_order,
 )
@@ -65,6 +66,18 @@ def test_the_dashboard_shows_kpis_beside_the_previous_period(analyst: TestClient
         assert f'data-figure="trend-{trend}-data"' in html
     assert f'<script src="{PLOTLY_PATH}" defer></script>' in html
     assert 'id="table-kpi"' in html
+
+
+def test_a_previous_period_before_the_data_gives_no_change_but_says_why(
+    analyst: TestClient,
+) -> None:
+    """The data starts on 10 May 2024: against 2024-06-01..2025-03-31 the previous period holds
+    21 and a half days of data out of 304, so no percentage is printed; the page says so instead."""
+    html = analyst.get("/dashboard", params={"since": "2024-06-01", "until": UNTIL}).text
+    note = html.split('id="comparison-note">', 1)[1].split("</p>", 1)[0]
+    assert note == "данные есть лишь за 21 из 304 дн. прошлого периода: изменения не показаны"
+    assert "▲" not in _kpi(html, "turnover_minor")
+    assert 'id="comparison-note"' not in analyst.get("/dashboard", params=PERIOD).text
 
 
 def test_the_dashboard_speaks_english_too(sales: Store) -> None:
@@ -315,3 +328,17 @@ def test_every_word_of_the_analytics_pages_is_in_russian(analyst: TestClient) ->
         html = analyst.get(view.path, params=PERIOD).text
         headers = set(re.findall(r"<th(?: class=\"num\")?>([^<]+)</th>", html))
         assert headers <= russian | {"ABC", "XYZ", "LTV"}, (view.slug, headers - russian)
+
+
+def test_a_sales_report_cut_by_its_row_limit_says_so_and_links_to_all(
+    analyst: TestClient,
+) -> None:
+    cut = analyst.get("/analytics/reports/sales", params={**PERIOD, "limit": "1"}).text
+    note = cut.split('id="cut-sales">', 1)[1].split("</p>", 1)[0]
+    assert note.startswith("Первые 1 из 2 · ")
+    href = re.search(r'href="([^"]+)">Показать все<', note).group(1).replace("&amp;", "&")
+    assert "limit=2" in href
+    assert "первые 1 из 2 групп по выручке" in cut  # the report's own note, in the download too
+    every = analyst.get(href).text
+    assert 'id="cut-sales"' not in every
+    assert every.count("<td>Shoes</td>") == every.count("<td>Bags</td>") == 1

@@ -80,6 +80,30 @@ def test_the_russian_catalogue_translates_every_message() -> None:
     assert not missing, missing
 
 
+@pytest.mark.parametrize("parts", [i18n.RU_PARTS, i18n.EN_PARTS])
+def test_no_message_is_translated_two_ways(parts: tuple[dict[str, str], ...]) -> None:
+    """The catalogue is merged from modules; an id two of them translate differently would show
+    whichever came last (the 360's "Order" column once read "Порядок", the ranking's order)."""
+    texts: dict[str, set[str]] = {}
+    for part in parts:
+        for key, text in part.items():
+            texts.setdefault(key, set()).add(text)
+    assert {key: found for key, found in texts.items() if len(found) > 1} == {}
+
+
+def test_an_analysis_text_with_values_is_translated_with_them() -> None:
+    assert i18n.sentence("ru", "Customers without a purchase in 90 days") == (
+        "Клиенты без покупок за 90 дн."
+    )
+    assert i18n.sentence("ru", "Product loyalty by gender and brand") == (
+        "Лояльность к товарам: пол × бренд"
+    )
+    assert i18n.sentence("ru", "no such text 7") == "no such text 7"
+    assert i18n.sentence("en", "Customers without a purchase in 90 days") == (
+        "Customers without a purchase in 90 days"
+    )
+
+
 def test_labels_of_stored_codes_fall_back_to_the_code() -> None:
     assert i18n.label("ru", "channel", "web") == "Интернет-магазин"
     assert i18n.label("en", "channel", "call_centre") == "Call centre"

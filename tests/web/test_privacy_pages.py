@@ -17,7 +17,9 @@ def test_an_administrator_erases_after_confirming(fresh_store: Store) -> None:
     url = f"{page}/privacy/erase"
     refused = post(admin, url, {"reason": "asked by phone", "confirm": "no"}, page=url)
     assert refused.status_code == 400
-    assert "Введите erase для подтверждения" in refused.text  # beside the field, in Russian
+    assert (
+        "Для подтверждения введите указанное слово" in refused.text
+    )  # beside the field, in Russian
     with read_session(fresh_store.engine) as s:
         assert s.get(Customer, fresh_store.anna).first_name is not None
     done = post(admin, url, {"reason": "asked by phone", "confirm": "erase"}, page=url)

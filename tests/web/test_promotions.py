@@ -9,7 +9,9 @@ from sqlalchemy import func, select
 from web_sales import PERIOD
 from web_store import Store, post, signed_in
 
-from omnicrm.store.db import read_session
+from omnicrm.loyalty.programs import EXAMPLES, read_program_file
+from omnicrm.loyalty.repository import save_program
+from omnicrm.store.db import read_session, unit_of_work
 from omnicrm.store.schema.promotions import Coupon, Promotion, PromotionVersion
 
 NBSP = "\u00a0"
@@ -176,3 +178,33 @@ def test_the_pages_speak_english(fresh_sales: Store) -> None:
     assert _create(marketer).status_code == 303
     html = marketer.get("/promotions/SHOES10/simulate", params=PERIOD).text
     assert "₽349.94" in html
+
+
+def test_the_constructor_offers_the_programs_levels_and_the_catalogue_to_pick(
+    fresh_sales: Store,
+) -> None:
+    """Levels come from the program, categories, brands and stores from the catalogue: picked
+    from a list (several at once), never typed."""
+    program = read_program_file(EXAMPLES / "retail.json")
+    with unit_of_work(fresh_sales.engine) as s:
+        save_program(s, program)
+    marketer = signed_in(fresh_sales.engine, "marketer")
+    form = {**GOOD, "action": "add_condition", "new_conditions_type": "customer_level"}
+    page = post(marketer, "/promotions/new", form, page="/promotions/new").text
+    levels = page.split('name="conditions[1].levels"', 1)[1].split("</select>", 1)[0]
+    assert 'data-picker="levels"' in levels
+    for tier in program.levels.tiers:
+        assert f'<option value="{tier.code}">{tier.name}</option>' in levels
+    categories = page.split('name="conditions[0].select.categories"', 1)[1].split("</select>")[0]
+    assert '<option value="Shoes">Shoes</option>' in categories
+    picked = {
+        **GOOD,
+        "conditions[1].type": "customer_level",
+        "conditions[1].levels": ["gold", "silver"],
+    }
+    assert _create(marketer, picked).status_code == 303
+    with read_session(fresh_sales.engine) as s:
+        draft = s.scalar(select(Promotion.draft).where(Promotion.code == "SHOES10"))
+    assert draft["conditions"][1] == {"type": "customer_level", "levels": ["gold", "silver"]}
+    again = marketer.get("/promotions/SHOES10").text
+    assert '<option value="gold" selected>Золотой</option>' in again

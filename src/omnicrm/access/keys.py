@@ -91,3 +91,14 @@ def revoke_key(session: Session, name: str) -> None:
     if key is None:
         raise Unauthorized(f"no API key named {name!r}")
     key.revoked_at = utcnow()
+
+
+def list_keys(session: Session) -> list[ApiKey]:
+    """Keys in use first, then revoked ones, each by name."""
+    return list(
+        session.scalars(select(ApiKey).order_by(ApiKey.revoked_at.is_not(None), ApiKey.name))
+    )
+
+
+def key_by_id(session: Session, key_id: int) -> ApiKey | None:
+    return session.get(ApiKey, key_id)

@@ -16,9 +16,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from omnicrm.analytics.query import Filters, Period, Query
+from omnicrm.analytics.period import DEFAULT_DAYS, report_zone, resolve
+from omnicrm.analytics.query import Filters, Query
 from omnicrm.analytics.report import Report
 from omnicrm.analytics.service import Analysis
+from omnicrm.core.clock import utcnow
 
 app = typer.Typer(
     help="Analytics: KPIs, RFM, ABC/XYZ, cohorts, funnel, attribution, reports.",
@@ -39,9 +41,12 @@ class Options:
     fmt: str
     out: Path | None
 
-    def query(self, data_end: datetime | None) -> Query:
-        """The period ends at ``--until``, else now or the last data's day if that is earlier."""
-        return Query(Period.of(self.since, self.until, self.days, data_end), self.filters, self.by)
+    def query(self, newest: datetime | None) -> Query:
+        """The period ends at ``--until``, else as ``analytics.period`` says (as the API)."""
+        period = resolve(
+            self.since, self.until, newest=newest, now=utcnow(), zone=report_zone(), days=self.days
+        )
+        return Query(period, self.filters, self.by)
 
 
 @app.callback()
@@ -55,7 +60,9 @@ def common(
     ] = None,
     since: Annotated[datetime | None, typer.Option(help="Period start (UTC if no offset).")] = None,
     until: Annotated[datetime | None, typer.Option(help="Period end, exclusive.")] = None,
-    days: Annotated[int, typer.Option(help="Period length when --since is not given.")] = 365,
+    days: Annotated[
+        int, typer.Option(help="Period length when --since is not given.")
+    ] = DEFAULT_DAYS,
     channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None,
     store: Annotated[str | None, typer.Option(help="Only this store code.")] = None,
     city: Annotated[str | None, typer.Option(help="Only this city.")] = None,
@@ -120,7 +127,7 @@ def _run(ctx: typer.Context, analysis: Analysis) -> None:
     try:
         if snapshot.last_refresh() is None:
             snapshot.refresh(engine)
-        _emit(run(snapshot, analysis, options.query(snapshot.data_end())), options)
+        _emit(run(snapshot, analysis, options.query(snapshot.newest_purchase())), options)
     finally:
         snapshot.close()
 

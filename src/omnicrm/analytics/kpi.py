@@ -43,11 +43,13 @@ Visits count purchase days only: in-store sightings (Wi-Fi, camera) are not link
 """
 
 import math
+from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Any
 
 import duckdb
 
+from omnicrm.analytics.period import Coverage, previous_coverage
 from omnicrm.analytics.query import Period, Query
 from omnicrm.analytics.report import Report, per, share
 from omnicrm.analytics.scope import prepare
@@ -193,17 +195,44 @@ def change(value: float | None, before: float | None) -> float | None:
     return round((value - before) / before, 4)
 
 
+NO_CHANGE = ": changes are not shown"
+"""The end of the note that says why a report's changes are missing."""
+
+
+def comparison_note(report: Report) -> str | None:
+    """The note saying the previous period cannot be compared, if the report has one."""
+    return next((note for note in report.notes if note.endswith(NO_CHANGE)), None)
+
+
+def _coverage_notes(coverage: Coverage) -> list[str]:
+    """Why the changes are missing, when the previous period is empty or partly before the
+    data (a change against three months of a twelve-month period is not a change)."""
+    if coverage.empty:
+        return [f"no purchases in the previous period{NO_CHANGE}"]
+    if not coverage.full:
+        return [
+            f"the previous period holds data for {int(coverage.days)} of its "
+            f"{round(coverage.of_days)} days{NO_CHANGE}"
+        ]
+    return []
+
+
 def kpis(db: duckdb.DuckDBPyConnection, query: Query) -> Report:
     """Every KPI per group, this period beside the previous one."""
     params = prepare(db, query)
     now = _period_kpis(db, query.period, params)
     before = _period_kpis(db, query.period.previous(), params)
+    (ms,) = db.execute("SELECT epoch_ms(min(placed_at)) FROM purchases").fetchone()  # type: ignore[misc]
+    first = None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
+    coverage = previous_coverage(query.period, first)
     rows = []
     for grp, values in now.items():
         prior = before.get(grp, {})
         for name, value in values.items():
-            rows.append((grp, name, value, prior.get(name), change(value, prior.get(name))))
-    notes = ["visits count purchase days: in-store sightings are not linked to customers"]
+            moved = change(value, prior.get(name)) if coverage.full else None
+            rows.append((grp, name, value, prior.get(name), moved))
+    notes = [*_coverage_notes(coverage)]
+    notes.append("visits count purchase days: in-store sightings are not linked to customers")
     (referrals,) = db.execute("SELECT count(*) FROM referrals").fetchone()  # type: ignore[misc]
     if not referrals:
         notes.append("no referrals recorded in loyalty accounts: referrer_share is 0")

@@ -1,7 +1,7 @@
 """What an analysis is asked: a period, filters, and the dimension to break it down by."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 DIMENSIONS = {
     "total": "'all'",
@@ -38,22 +38,6 @@ class Period:
     @classmethod
     def last_days(cls, until: datetime, days: int) -> "Period":
         return cls(until - timedelta(days=days), until)
-
-    @classmethod
-    def of(
-        cls,
-        since: datetime | None,
-        until: datetime | None,
-        days: int = 365,
-        data_end: datetime | None = None,
-    ) -> "Period":
-        """From optional bounds: ``until`` defaults to now, or to ``data_end`` (the end of the
-        newest purchase's day) when the data stops earlier, so a demo or an old export is not
-        judged on empty months; ``since`` defaults to ``days`` before it."""
-        now = datetime.now(UTC)
-        end = (until or (min(now, data_end) if data_end else now)).astimezone(UTC)
-        start = since.astimezone(UTC) if since else end - timedelta(days=days)
-        return cls(start, end)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,8 @@ from omnicrm.analytics.cohorts import cohorts as cohorts_analysis
 from omnicrm.analytics.export import MEDIA_TYPES, render
 from omnicrm.analytics.funnel import funnel as funnel_analysis
 from omnicrm.analytics.kpi import kpis
-from omnicrm.analytics.query import DIMENSIONS, Filters, Period
+from omnicrm.analytics.period import report_zone, resolve
+from omnicrm.analytics.query import DIMENSIONS, Filters
 from omnicrm.analytics.query import Query as AnalyticsQuery
 from omnicrm.analytics.report import Report
 from omnicrm.analytics.reports import REPORTS, ReportOptions
@@ -24,6 +25,7 @@ from omnicrm.analytics.snapshot import Snapshot, default_path
 from omnicrm.api.deps import EngineDep
 from omnicrm.api.responses import errors
 from omnicrm.core.bounds import Instant, PositiveCount, PositiveDays
+from omnicrm.core.clock import utcnow
 from omnicrm.core.errors import OmnicrmError
 
 router = APIRouter(prefix="/analytics", tags=["analytics"], responses=errors(400))
@@ -53,7 +55,10 @@ def get_query(
     ] = None,
     until: Annotated[
         Instant | None,
-        Query(description="before (exclusive); default: now, or the end of the last data's day"),
+        Query(
+            description="before (exclusive); default: the end of today, or of the newest "
+            "purchase's day when the data stops earlier (local days of OMNICRM_REPORT_TIMEZONE)"
+        ),
     ] = None,
     channel: Annotated[
         str | None, Query(description="store | web | app | call_centre | marketplace")
@@ -66,7 +71,9 @@ def get_query(
 ) -> AnalyticsQuery:
     try:
         return AnalyticsQuery(
-            Period.of(since, until, data_end=snapshot.data_end()),
+            resolve(
+                since, until, newest=snapshot.newest_purchase(), now=utcnow(), zone=report_zone()
+            ),
             Filters(channel, store, city, level, segment),
             by,
         )

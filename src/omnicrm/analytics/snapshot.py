@@ -274,6 +274,13 @@ class Snapshot:
         (ms,) = row.fetchone()  # type: ignore[misc]
         return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
 
+    def newest_purchase(self) -> datetime | None:
+        """When the newest purchase was placed (aware UTC); None when there is none."""
+        (ms,) = (
+            self._db.cursor().execute("SELECT epoch_ms(max(placed_at)) FROM purchases").fetchone()
+        )  # type: ignore[misc]
+        return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
+
     def refresh(
         self, engine: Engine, full: bool = False, progress: Callable[[str], None] | None = None
     ) -> RefreshReport:

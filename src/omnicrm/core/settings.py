@@ -105,6 +105,10 @@ class Settings(BaseSettings):
     "jwks_url": ...}}``): a ``social`` enrolment verifies the provider's ``id_token`` against
     them; none configured, social enrolment is refused."""
 
+    report_timezone: str = "Europe/Moscow"
+    """The zone whose local days make the analyses' default period (``analytics.period``), on
+    the API, the command line and the workstation (whose own zone defaults to it)."""
+
 
 @lru_cache
 def get_settings() -> Settings:

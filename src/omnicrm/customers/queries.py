@@ -28,6 +28,7 @@ from omnicrm.store.schema import Consent, Customer, Event, Identifier, Order, Re
 from omnicrm.store.schema.loyalty import LoyaltyAccount
 
 LIVE_ID = func.coalesce(Customer.merged_into_id, Customer.id)
+CONTACT_KINDS = ("phone", "email")
 
 
 def _summary(c: Customer) -> CustomerSummary:
@@ -175,3 +176,20 @@ def names_of(session: Session, ids: Iterable[int]) -> dict[int, str]:
     )
     named = {cid: " ".join(p for p in (last, first) if p) for cid, last, first in rows}
     return {cid: name for cid, name in named.items() if name}
+
+
+def contacts(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
+    """A phone (else the first e-mail) of each customer, as ``(kind, value)``; who may see it
+    unmasked is the caller's business."""
+    found: dict[int, tuple[str, str]] = {}
+    if not ids:
+        return found
+    rows = session.execute(
+        select(Identifier.customer_id, Identifier.kind, Identifier.value)
+        .where(Identifier.customer_id.in_(ids), Identifier.kind.in_(CONTACT_KINDS))
+        .order_by(Identifier.id)
+    )
+    for cid, kind, value in rows:
+        if cid not in found or (kind == "phone" and found[cid][0] != "phone"):
+            found[cid] = (kind, value)
+    return found

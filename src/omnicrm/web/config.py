@@ -23,7 +23,8 @@ class WebSettings(BaseSettings):
     """A sign-in lasts one working shift by default."""
     secure_cookies: bool = False
     """Send the session cookie over HTTPS only (set behind TLS; always on in production)."""
-    timezone: str = "Europe/Moscow"
+    timezone: str = Field(default_factory=lambda: get_settings().report_timezone)
+    """Times are shown, and the analytics pages' days counted, in this zone."""
     default_lang: str = "ru"
     max_failed_logins: int = 5
     lockout_minutes: int = 15

@@ -12,11 +12,13 @@ class EvidenceLine:
     text: str
     agreed: bool | None = None
     """For a compared field: whether both profiles agree on it."""
+    identifiers: tuple[tuple[str, str], ...] = ()
+    """For shared identifiers: (kind, value as the viewer may see it), the kind for a label."""
 
 
-def _identifier(item: str, reveal: bool) -> str:
+def _identifier(item: str, reveal: bool) -> tuple[str, str]:
     kind, _, value = item.partition(":")
-    return f"{kind}: {shown(kind, value, reveal=reveal)}" if value else item
+    return (kind, shown(kind, value, reveal=reveal)) if value else ("", item)
 
 
 def evidence_lines(evidence: dict, *, reveal: bool) -> list[EvidenceLine]:
@@ -25,7 +27,9 @@ def evidence_lines(evidence: dict, *, reveal: bool) -> list[EvidenceLine]:
         if key == "compared" and isinstance(value, dict):
             lines += [EvidenceLine(f"compared:{f}", f, bool(ok)) for f, ok in sorted(value.items())]
         elif key == "identifiers" and isinstance(value, list):
-            lines.append(EvidenceLine(key, ", ".join(_identifier(str(i), reveal) for i in value)))
+            found = tuple(_identifier(str(i), reveal) for i in value)
+            text = ", ".join(f"{kind}: {v}" if kind else v for kind, v in found)
+            lines.append(EvidenceLine(key, text, identifiers=found))
         else:
             lines.append(EvidenceLine(key, str(value)))
     return lines

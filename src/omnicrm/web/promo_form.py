@@ -30,21 +30,29 @@ class Spec:
     name: str
     kind: str
     choices: tuple[str, ...] = ()
+    picker: str = ""
+    """A list picked from what exists (``promotions.queries.picker_options``, or the channels)
+    instead of typed: ``levels``, ``categories``, ``brands``, ``stores``, ``channels`` as a
+    multiple choice, ``segments`` as suggestions (a segment may be filled in later)."""
 
 
-SELECTOR = (Spec("select.skus", LIST), Spec("select.categories", LIST), Spec("select.brands", LIST))
+SELECTOR = (
+    Spec("select.skus", LIST),
+    Spec("select.categories", LIST, picker="categories"),
+    Spec("select.brands", LIST, picker="brands"),
+)
 TARGET = Spec("target", CHOICE, ("receipt", "lines"))
 CHANNELS = ("store", "web", "app", "call_centre", "marketplace")
 
 CONDITIONS: dict[str, tuple[Spec, ...]] = {
     "cart_total": (Spec("min_minor", MONEY), Spec("max_minor", MONEY)),
     "items": (*SELECTOR, Spec("min_qty", INT), Spec("min_amount_minor", MONEY)),
-    "customer_level": (Spec("levels", LIST),),
-    "customer_segment": (Spec("segments", LIST),),
+    "customer_level": (Spec("levels", LIST, picker="levels"),),
+    "customer_segment": (Spec("segments", LIST, picker="segments"),),
     "first_purchase": (),
     "birthday": (Spec("days_before", INT), Spec("days_after", INT)),
-    "channel": (Spec("channels", LIST),),
-    "store": (Spec("stores", LIST),),
+    "channel": (Spec("channels", LIST, picker="channels"),),
+    "store": (Spec("stores", LIST, picker="stores"),),
     "dates": (Spec("start", DATE), Spec("end", DATE)),
     "time_of_day": (Spec("start", TIME), Spec("end", TIME)),
     "days_of_week": (Spec("days", INTS),),
@@ -92,6 +100,8 @@ LIMITS = (
     Spec("limits.max_discount_minor", MONEY),
 )
 MAX_ROWS = 20
+SUGGESTED = ("segments",)
+"""Pickers that suggest (a datalist) rather than restrict (a multiple choice)."""
 
 
 @dataclass
@@ -127,6 +137,11 @@ def new_draft() -> Draft:
 # --- from the posted form -------------------------------------------------------------------
 
 
+def _posted(form: FormData, name: str) -> str:
+    """A field's text; a multiple choice posts one value per option picked, joined as a list."""
+    return ", ".join(v for v in (str(x).strip() for x in form.getlist(name)) if v)
+
+
 def read_form(form: FormData) -> Draft:
     """The draft as posted; rows are numbered ``conditions[i]`` / ``effects[i]`` in order."""
     draft = Draft(values={s.name: str(form.get(s.name, "")).strip() for s in (*HEAD, *BUDGET)})
@@ -138,7 +153,7 @@ def read_form(form: FormData) -> Draft:
                 continue
             row = Row(kind_name if kind_name in types else next(iter(types)))
             for spec in row.specs(kind):
-                row.values[spec.name] = str(form.get(f"{kind}[{i}].{spec.name}", "")).strip()
+                row.values[spec.name] = _posted(form, f"{kind}[{i}].{spec.name}")
             draft.rows(kind).append(row)
     return draft
 

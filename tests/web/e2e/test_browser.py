@@ -12,6 +12,7 @@ import pytest
 from browser_demo import SCREENSHOTS, Demo
 from sqlalchemy import func, select
 
+from omnicrm.loyalty.programs import EXAMPLES, read_program_file
 from omnicrm.store.db import read_session
 from omnicrm.store.schema import Order, OrderLine, Product, ReviewItem
 
@@ -223,3 +224,25 @@ def test_build_a_promotion_fix_a_mistake_and_simulate_it(page, demo: Demo) -> No
     assert page.locator("#by-channel tbody tr").count() >= 1
     assert _charts_drawn(page, 2) >= 2
     _shot(page, "20-promotion-simulation")
+
+
+def test_the_constructor_offers_the_programs_levels(page, demo: Demo) -> None:  # type: ignore[no-untyped-def]
+    """The level condition is picked from the program's levels, by name, not typed as codes."""
+    tiers = read_program_file(EXAMPLES / "retail.json").levels.tiers
+    page.goto("/promotions/new")
+    page.fill("#name", "E2E: gold and silver")
+    page.fill("#code", "E2ELEVELS")
+    page.select_option("#new-conditions-type", "customer_level")
+    page.click("#add-conditions")
+    levels = page.locator("#conditions-0-levels")
+    levels.wait_for()
+    offered = levels.locator("option").evaluate_all("os => os.map(o => [o.value, o.text])")
+    assert sorted(offered) == sorted([t.code, t.name] for t in tiers)
+    picked = [t.code for t in tiers[-2:]]
+    levels.select_option(picked)
+    page.fill("#effects-0-percent", "5")
+    _shot(page, "21-promotion-levels-picker")
+    page.click("#save")
+    page.wait_for_url("**/promotions/E2ELEVELS")
+    chosen = page.locator("#conditions-0-levels option:checked")
+    assert sorted(chosen.evaluate_all("os => os.map(o => o.value)")) == sorted(picked)

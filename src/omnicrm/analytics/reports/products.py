@@ -81,11 +81,12 @@ def sales(db: duckdb.DuckDBPyConnection, query: Query, options: ReportOptions) -
                           GROUP BY ALL)
             SELECT coalesce(s.item, b.item) AS item, coalesce(s.units, 0), coalesce(s.revenue, 0),
                    coalesce(s.receipts, 0), coalesce(b.units, 0), coalesce(b.amount, 0),
-                   count(*) OVER ()
+                   count(*) OVER () AS groups
             FROM sold s FULL OUTER JOIN back b ON b.item = s.item
             ORDER BY 3 DESC, 1 LIMIT $limit""",
         params | {"limit": options.limit},
     )
+    groups = rows[0][-1] if rows else 0
     return Report(
         "sales",
         f"Sales by {options.group}",
@@ -103,5 +104,5 @@ def sales(db: duckdb.DuckDBPyConnection, query: Query, options: ReportOptions) -
             for i, u, v, n, ru, rv, _ in rows
         ],
         ["stock on hand beside these sales: the sales_stock report"],
-        found=rows[0][-1] if rows else 0,
+        found=groups,
     )

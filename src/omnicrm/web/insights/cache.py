@@ -19,6 +19,7 @@ from omnicrm.analytics.report import Report
 from omnicrm.analytics.router import get_snapshot
 from omnicrm.analytics.service import Analysis, run
 from omnicrm.analytics.snapshot import Snapshot
+from omnicrm.web.config import get_web_settings
 
 T = TypeVar("T")
 MAX_ENTRIES = 512
@@ -76,7 +77,7 @@ class Choices:
     cities: tuple[str, ...]
     levels: tuple[str, ...]
     newest: date | None
-    """The day of the newest purchase (UTC), None for an empty snapshot."""
+    """The local day (workstation zone) of the newest purchase, None for an empty snapshot."""
 
 
 CHANNELS = ("store", "web", "app", "call_centre", "marketplace")
@@ -129,17 +130,15 @@ class Insights:
         cursor = self.snapshot.cursor()
         try:
             found = {k: cursor.execute(sql).fetchall() for k, sql in CHOICES_SQL.items()}
-            (newest,) = cursor.execute(
-                "SELECT CAST(max(placed_at) AS DATE) FROM purchases"
-            ).fetchone()  # type: ignore[misc]
         finally:
             cursor.close()
+        newest = self.snapshot.newest_purchase()
         return Choices(
             channels=tuple(sorted(set(CHANNELS) | {r[0] for r in found["channels"]})),
             stores=tuple((r[0], r[1]) for r in found["stores"]),
             cities=tuple(r[0] for r in found["cities"]),
             levels=(*(r[0] for r in found["levels"]), "(none)"),
-            newest=newest,
+            newest=newest.astimezone(get_web_settings().zone).date() if newest else None,
         )
 
     def refresh(self, engine: Engine) -> Any:

@@ -129,7 +129,7 @@ RU: dict[str, str] = {
     ),
     "Group by": "Группировка",
     "Rows": "Строк",
-    "Order": "Порядок",
+    "Sort order": "Порядок",
     "Inactive for, days": "Без покупок, дней",
     "At least receipts": "Минимум чеков",
     # option values
@@ -295,6 +295,107 @@ RU: dict[str, str] = {
     "col:receipts_per_buyer": "Чеков на покупателя",
     "col:receipts_per_buyer_per_year": "Чеков на покупателя в год",
     "col:members_enrolled": "Зарегистрировано",
+    # the analyses' titles and notes, matched with their values by i18n.sentence
+    "RFM segment movement: previous period (rows) to this period (columns)": (
+        "Переходы между RFM-сегментами: прошлый период (строки) → текущий (столбцы)"
+    ),
+    "Cohorts by month of first purchase": "Когорты по месяцу первой покупки",
+    "Funnel by stage and acquisition source": "Воронка по этапам и источникам привлечения",
+    "Cross-channel attribution": "Кросс-канальная атрибуция",
+    "Loyalty programme KPIs": "KPI программы лояльности",
+    "Sales by demographic profile": "Продажи по социально-демографическому профилю",
+    "Sales by category": "Продажи по категориям",
+    "Sales by brand": "Продажи по брендам",
+    "Sales by sku": "Продажи по артикулам",
+    "Sales dynamics by store and month": "Динамика продаж по магазинам и месяцам",
+    "Sales dynamics by store and week": "Динамика продаж по магазинам и неделям",
+    "Registrations by store and month": "Регистрации по магазинам и месяцам",
+    "Registrations by store and week": "Регистрации по магазинам и неделям",
+    "Product loyalty by {profile} and {group}": "Лояльность к товарам: {profile} × {group}",
+    "word:gender": "пол",
+    "word:age_band": "возраст",
+    "word:level": "уровень",
+    "word:city": "город",
+    "word:category": "категория",
+    "word:brand": "бренд",
+    "word:sku": "артикул",
+    "Customers with the most items per receipt": "Клиенты с наибольшим числом товаров в чеке",
+    "Customers with the fewest items per receipt": "Клиенты с наименьшим числом товаров в чеке",
+    "Customers with the most receipts": "Клиенты с наибольшим числом чеков",
+    "Customers with the fewest receipts": "Клиенты с наименьшим числом чеков",
+    "Customers with the most receipt sum": "Клиенты с наибольшей суммой чеков",
+    "Customers with the fewest receipt sum": "Клиенты с наименьшей суммой чеков",
+    "Customers without a purchase in {days} days": "Клиенты без покупок за {days} дн.",
+    "visits count purchase days: in-store sightings are not linked to customers": (
+        "визиты — это дни покупок: посещения магазина без покупки не связаны с клиентами"
+    ),
+    "no referrals recorded in loyalty accounts: referrer_share is 0": (
+        "в счетах лояльности нет рекомендаций: доля рекомендателей равна 0"
+    ),
+    "segments are as of the current period end, in both periods": (
+        "сегменты — на конец текущего периода, в обоих периодах"
+    ),
+    "months in period: {months}; average stock is not available (no stock feed)": (
+        "месяцев в периоде: {months}; средний остаток недоступен (нет данных об остатках)"
+    ),
+    "customers with at least {n} receipt(s) in the period": (
+        "клиенты, у которых в периоде не меньше {n} чек(ов)"
+    ),
+    "{total} inactive customers in all; the {shown} with the highest spend shown": (
+        "всего неактивных клиентов: {total}; показаны {shown} с наибольшими тратами"
+    ),
+    "months start in the store's local time": "месяцы начинаются по местному времени магазина",
+    "weeks start in the store's local time": "недели начинаются по местному времени магазина",
+    "a member's store is the store that issued the card; the channel filter does not apply": (
+        "магазин участника — магазин, выдавший карту; фильтр по каналу не применяется"
+    ),
+    "(no purchase): bought in one period and not in the other": (
+        "(без покупок): покупал в одном периоде и не покупал в другом"
+    ),
+    "customers (resolved profiles) only: anonymous browsing is not counted": (
+        "только клиенты (объединённые профили): анонимные просмотры не учитываются"
+    ),
+    "stages are not nested: a store buyer may purchase without browsing online": (
+        "этапы не вложены: покупатель в магазине может купить, не заходя на сайт"
+    ),
+    "touchpoints in the {days} days before each purchase": (
+        "касания за {days} дн. до каждой покупки"
+    ),
+    "position-based revenue is rounded per channel; it may differ from the total by a few minor"
+    " units": (
+        "выручка по позиционной модели округляется по каналам и может отличаться от итога"
+        " на несколько копеек"
+    ),
+    "repeat buyer: bought the group in two or more receipts in the period": (
+        "повторный покупатель: купил из группы в двух и более чеках за период"
+    ),
+    "identified buyers only; a customer buying in two stores counts in both": (
+        "только опознанные покупатели; клиент, покупавший в двух магазинах, учтён в обоих"
+    ),
+    "identified buyers only; age at the period end": (
+        "только опознанные покупатели; возраст на конец периода"
+    ),
+    "month 0 is the month of the first purchase; months are UTC calendar months": (
+        "месяц 0 — месяц первой покупки; месяцы — календарные, по UTC"
+    ),
+    "scores are quintiles of the customers who bought in the period; ties share a score": (
+        "баллы — квинтили клиентов, покупавших в периоде; равные значения получают один балл"
+    ),
+    "stock: not available (no stock feed is connected), so no stock figures are shown": (
+        "остатки недоступны (данные об остатках не подключены), поэтому их показатели не выводятся"
+    ),
+    "value:(no purchase in period)": "(без покупок в периоде)",
+    "first {shown} of {total} groups by revenue: raise the row limit to see them all": (
+        "первые {shown} из {total} групп по выручке: увеличьте число строк, чтобы увидеть все"
+    ),
+    "First {shown} of {total}": "Первые {shown} из {total}",
+    "Show all": "Показать все",
+    "no purchases in the previous period: changes are not shown": (
+        "в прошлом периоде нет покупок: изменения не показаны"
+    ),
+    "the previous period holds data for {days} of its {of_days} days: changes are not shown": (
+        "данные есть лишь за {days} из {of_days} дн. прошлого периода: изменения не показаны"
+    ),
 }
 
 EN: dict[str, str] = {

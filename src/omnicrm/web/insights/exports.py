@@ -11,7 +11,7 @@ from omnicrm.analytics.export import Figure, Sheet
 from omnicrm.analytics.report import Report
 from omnicrm.web import formatting
 from omnicrm.web.config import get_web_settings
-from omnicrm.web.i18n import label, translate
+from omnicrm.web.i18n import label, sentence, translate
 from omnicrm.web.insights.cache import Choices
 from omnicrm.web.insights.filters import Option, PageFilters
 from omnicrm.web.insights.tables import ISO_DAY, column_label, kind_of, title_of, words
@@ -107,6 +107,6 @@ def sheet_of(report: Report, context: Context, hide: frozenset[str] = frozenset(
         heading=heading,
         columns=[column_label(lang, n) for n in names],
         rows=[[figure(n, r[n], r, lang) for n in names] for r in report.records()],
-        notes=list(report.notes),
+        notes=[sentence(lang, note) for note in report.notes],
         lang=lang,
     )

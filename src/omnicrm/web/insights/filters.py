@@ -8,17 +8,17 @@ meaning.
 """
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from starlette.datastructures import QueryParams
 
+from omnicrm.analytics.period import DEFAULT_DAYS, last_day, local_period
 from omnicrm.analytics.query import Filters, Period, Query
 from omnicrm.analytics.segments import SEGMENTS
 from omnicrm.web.insights.cache import Choices
 from omnicrm.web.pages.forms import FormErrors
 
-DEFAULT_DAYS = 365
 MAX_DAYS = 3 * 366
 GRAINS = ("week", "month")
 FILTER_FIELDS = ("channel", "store", "city", "level", "segment")
@@ -60,9 +60,7 @@ class PageFilters:
         return dict(self.options)[name]
 
     def period(self, zone: ZoneInfo) -> Period:
-        start = datetime.combine(self.since, time(), zone).astimezone(UTC)
-        end = datetime.combine(self.until + timedelta(days=1), time(), zone).astimezone(UTC)
-        return Period(start, end)
+        return local_period(self.since, self.until, zone)
 
     def query(self, zone: ZoneInfo, by: str = "total", segments: bool = True) -> Query:
         filters = Filters(
@@ -90,14 +88,6 @@ class PageFilters:
     def key(self) -> tuple:
         """Hashable identity of the filter set (the errors aside)."""
         return (self.since, self.until, *(getattr(self, n) for n in FILTER_FIELDS), self.options)
-
-
-def default_until(choices: Choices, today: date) -> date:
-    """Today, or the newest purchase's day when the data stops earlier (a demo, an old export):
-    a period that ends before the data is more useful than an empty one."""
-    if choices.newest is not None and choices.newest < today:
-        return choices.newest
-    return today
 
 
 def _day(raw: str | None, name: str, errors: FormErrors) -> date | None:
@@ -155,7 +145,7 @@ def read_filters(
     elif since and until and (until - since).days >= MAX_DAYS:
         errors.add("since", "The period may be at most three years long")
         since = None
-    until = until or default_until(choices, today)
+    until = until or last_day(today, choices.newest)
     if since is None or since > until:
         since = until - timedelta(days=DEFAULT_DAYS - 1)
     stores = tuple(code for code, _ in choices.stores)

@@ -10,7 +10,7 @@ from typing import Any
 from omnicrm.analytics.report import Report
 from omnicrm.web import formatting
 from omnicrm.web.formatting import MONTHS_EN
-from omnicrm.web.i18n import CATALOGUES, label, translate
+from omnicrm.web.i18n import CATALOGUES, label, sentence
 
 MAX_ROWS = 200
 """Rows shown on a page; the download carries them all."""
@@ -75,7 +75,7 @@ class Table:
 
 def title_of(report: Report, lang: str) -> str:
     """A report's title in the viewer's language (the page's table and its download)."""
-    return translate(lang, report.title)
+    return sentence(lang, report.title)
 
 
 def column_label(lang: str, name: str) -> str:
@@ -106,10 +106,15 @@ def text_value(value: str, lang: str) -> str:
 
 
 def coded(lang: str, group: str, value: str) -> str:
-    """A code in words; free text (a city, a SKU) as it is."""
+    """A code in words; free text (a city, a SKU) as it is; a stand-in for no value
+    (``(direct)``, ``(unknown)``) in words whatever the column."""
+    catalogue = CATALOGUES.get(lang, {})
+    for key in (f"{group}:{value}", f"value:{value}"):
+        if key in catalogue:
+            return catalogue[key]
     if group in ("channel", "stage"):
         return label(lang, group, value)
-    return CATALOGUES.get(lang, {}).get(f"{group}:{value}", value)
+    return value
 
 
 def kpi_kind(name: str, value: Any) -> Kind:
@@ -181,13 +186,19 @@ def words(name: str, text: str, lang: str) -> str:
     return text_value(text, lang)
 
 
-def cell(name: str, value: Any, row: dict[str, Any], lang: str) -> Cell:
+def cell(
+    name: str, value: Any, row: dict[str, Any], lang: str, levels: dict[str, str] | None = None
+) -> Cell:
+    """One value for people; ``levels`` names the loyalty levels (codes are the program's)."""
     if value is None:
         return Cell("—", numeric=not isinstance(value, str))
     kind = kind_of(name, value, row)
-    if kind.name == "text":
-        return Cell(words(name, str(value), lang))
-    return Cell(show(kind, value, lang), numeric=kind.name != "date")
+    if kind.name != "text":
+        return Cell(show(kind, value, lang), numeric=kind.name != "date")
+    text = str(value)
+    if name == "level" and levels and text in levels:
+        return Cell(levels[text])
+    return Cell(words(name, text, lang))
 
 
 def table_of(
@@ -199,6 +210,7 @@ def table_of(
     people: dict[int, str] | None = None,
     link_customers: bool = False,
     hide: frozenset[str] = frozenset(),
+    levels: dict[str, str] | None = None,
 ) -> Table:
     """``report`` for the page; with ``contacts`` (customer id -> contact as the viewer may see it)
     a contact column follows the customer id; with ``people`` (id -> name) the customer is named
@@ -213,7 +225,7 @@ def table_of(
             if name == "contact":
                 cells.append(Cell((contacts or {}).get(record["customer_id"], "—")))
                 continue
-            shown = cell(name, record[name], record, lang)
+            shown = cell(name, record[name], record, lang, levels)
             if name == "customer_id" and record[name] is not None:
                 cid = record[name]
                 text = (people or {}).get(cid) or f"#{cid}"
@@ -227,6 +239,6 @@ def table_of(
         columns=[(column_label(lang, n), numeric[i]) for i, n in enumerate(names)],
         rows=rows,
         total=len(report.rows),
-        notes=report.notes,
+        notes=[sentence(lang, note) for note in report.notes],
         found=report.found if report.cut else None,
     )

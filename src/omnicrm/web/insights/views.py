@@ -23,7 +23,8 @@ Reports = dict[str, Report]
 
 GRAIN = Option("grain", "By", "month", ("week", "month"))
 LIMIT = Option("limit", "Rows", 100, low=1, high=100_000)
-ORDER = Option("order", "Order", "most", ("most", "fewest"))
+"""Up to every group a catalogue has: "show all" asks for the count the report gave."""
+ORDER = Option("order", "Sort order", "most", ("most", "fewest"))
 MIN_RECEIPTS = Option("min_receipts", "At least receipts", 1, low=1, high=1000)
 GROUP = Option("group", "Group by", "category", ("category", "brand", "sku"))
 BREAKDOWN = Option("by", "Breakdown", "total", ("total", "channel", "segment", "level", "city"))

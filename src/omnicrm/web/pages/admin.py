@@ -6,14 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from omnicrm.access.keys import create_key, revoke_key
+from omnicrm.access.keys import create_key, key_by_id, list_keys, revoke_key
 from omnicrm.api.deps import EngineDep, ReadSessionDep
 from omnicrm.core.clock import utcnow
 from omnicrm.core.errors import Conflict, InvalidRecord
 from omnicrm.store.db import read_session, unit_of_work
-from omnicrm.store.schema import ApiKey
 from omnicrm.web import audit, sessions, staff
 from omnicrm.web.errors import PAGE_TAG
 from omnicrm.web.pages.forms import FormErrors, text
@@ -158,9 +157,7 @@ def _keys_page(
     secret: str | None = None,
 ) -> Response:
     with read_session(engine) as session:
-        keys = list(
-            session.scalars(select(ApiKey).order_by(ApiKey.revoked_at.is_not(None), ApiKey.name))
-        )
+        keys = list_keys(session)
     return render(
         request,
         "keys.html",
@@ -216,7 +213,7 @@ def revoke(
     request: Request, viewer: KeysViewer, _: CheckedForm, engine: EngineDep, key_id: int
 ) -> Response:
     with unit_of_work(engine) as writing:
-        key = writing.get(ApiKey, key_id)
+        key = key_by_id(writing, key_id)
         if key is None or key.revoked_at is not None:
             sessions.flash(request, "error", "This key is unknown or already revoked")
             return _see_other("/admin/keys")

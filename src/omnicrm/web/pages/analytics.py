@@ -17,24 +17,24 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from plotly.offline import get_plotlyjs, get_plotlyjs_version
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import QueryParams
 
 from omnicrm.analytics.export import MEDIA_TYPES, sheet_csv, workbook
 from omnicrm.analytics.export import render as export
-from omnicrm.analytics.kpi import kpis
+from omnicrm.analytics.kpi import comparison_note, kpis
 from omnicrm.analytics.report import Report
 from omnicrm.analytics.segments import SEGMENTS
 from omnicrm.api.deps import EngineDep, ReadSessionDep
 from omnicrm.core.clock import utcnow
 from omnicrm.core.errors import NotFound
 from omnicrm.core.masking import shown
-from omnicrm.customers.queries import names_of
-from omnicrm.store.schema import Identifier
+from omnicrm.customers.queries import contacts, names_of
+from omnicrm.loyalty.queries import level_names
 from omnicrm.web import sessions
 from omnicrm.web.config import get_web_settings
 from omnicrm.web.errors import PAGE_TAG
+from omnicrm.web.i18n import sentence
 from omnicrm.web.insights import charts
 from omnicrm.web.insights.cache import Insights, insights
 from omnicrm.web.insights.exports import Context, sheet_of
@@ -64,7 +64,6 @@ DASHBOARD_KPIS = (
     "purchase_frequency", "new_customers", "enrolment_conversion", "repeat_rate_new",
     "points_redemption_share", "churn_rate_annual", "ltv_minor",
 )  # fmt: skip
-CONTACT_KINDS = ("phone", "email")
 KPI_HIDDEN = frozenset({"group"})
 """The dashboard's KPI table (and its download) is of the whole selection: no group column."""
 
@@ -166,18 +165,7 @@ def _listed(reports: dict[str, Report]) -> set[int]:
 
 def _contacts(session: Session, reports: dict[str, Report], reveal: bool) -> dict[int, str]:
     """A phone (else an e-mail) of each customer listed, as the viewer may see it."""
-    ids = _listed(reports)
-    if not ids:
-        return {}
-    found: dict[int, tuple[str, str]] = {}
-    rows = session.execute(
-        select(Identifier.customer_id, Identifier.kind, Identifier.value)
-        .where(Identifier.customer_id.in_(ids), Identifier.kind.in_(CONTACT_KINDS))
-        .order_by(Identifier.id)
-    )
-    for cid, kind, value in rows:
-        if cid not in found or (kind == "phone" and found[cid][0] != "phone"):
-            found[cid] = (kind, value)
+    found = contacts(session, _listed(reports))
     return {cid: shown(kind, value, reveal=reveal) for cid, (kind, value) in found.items()}
 
 
@@ -220,8 +208,9 @@ def _format(request: Request) -> str:
     return fmt
 
 
-def _common(viewer: Viewer, ins: Insights, filters: PageFilters) -> dict:
+def _common(viewer: Viewer, ins: Insights, filters: PageFilters, levels: dict[str, str]) -> dict:
     return {
+        "level_names": levels,
         "filters": filters,
         "errors": filters.errors,
         "choices": ins.choices(),
@@ -279,7 +268,9 @@ def _kpi_cards(report: Report, lang: str) -> list[dict]:
 
 
 @router.get("/dashboard")
-def dashboard(request: Request, viewer: AnalyticsViewer, ins: InsightsDep) -> Response:
+def dashboard(
+    request: Request, viewer: AnalyticsViewer, ins: InsightsDep, session: ReadSessionDep
+) -> Response:
     filters = _filters(request, ins, (GRAIN,), segments=False)
     lang = lang_of(request)
     kpi, buckets = _dashboard_data(ins, filters)
@@ -292,22 +283,25 @@ def dashboard(request: Request, viewer: AnalyticsViewer, ins: InsightsDep) -> Re
         viewer,
         status=400 if filters.errors else 200,
         cards=_kpi_cards(kpi, lang),
+        comparison=sentence(lang, note) if (note := comparison_note(kpi)) else None,
         charts=[(c, _figure_json(c.figure)) for c in shown_charts],
         tables=[table_of(kpi, lang, limit=100, hide=KPI_HIDDEN)],
         downloads={key: _downloads("/dashboard", filters, key) for key in ("kpi", "trends")},
         download_all=_downloads("/dashboard", filters, None),
         options=(GRAIN,),
         action="/dashboard",
-        **_common(viewer, ins, filters),
+        **_common(viewer, ins, filters, level_names(session)),
     )
 
 
 @router.get("/dashboard/download")
-def dashboard_download(request: Request, viewer: AnalyticsViewer, ins: InsightsDep) -> Response:
+def dashboard_download(
+    request: Request, viewer: AnalyticsViewer, ins: InsightsDep, session: ReadSessionDep
+) -> Response:
     filters = _filters(request, ins, (GRAIN,), segments=False)
     _format(request)  # a format we do not write is refused before anything is computed
     if filters.errors:
-        return dashboard(request, viewer, ins)
+        return dashboard(request, viewer, ins, session)
     kpi, buckets = _dashboard_data(ins, filters)
     reports = {"kpi": kpi, "trends": trends_report(buckets, str(filters.option("grain")))}
     return _download(request, ins, filters, (GRAIN,), reports, {"kpi": KPI_HIDDEN})
@@ -346,8 +340,9 @@ def _show(
     )
     profiles = viewer.can(Permission.CUSTOMERS)
     names = names_of(session, _listed(reports)) if view.customers and profiles else None
+    levels = level_names(session)
     tables = [
-        table_of(r, lang, contacts=contacts, people=names, link_customers=profiles)
+        table_of(r, lang, contacts=contacts, people=names, link_customers=profiles, levels=levels)
         for r in reports.values()
     ]
     shown_charts = view.charts(reports, filters, lang)
@@ -364,7 +359,7 @@ def _show(
         show_all=_show_all(view.path, filters, tables),
         options=view.options,
         action=view.path,
-        **_common(viewer, ins, filters),
+        **_common(viewer, ins, filters, levels),
     )
 
 

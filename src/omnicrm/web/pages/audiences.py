@@ -8,12 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from omnicrm.analytics.router import SnapshotDep
 from omnicrm.api.deps import EngineDep, NowDep, ReadSessionDep
-from omnicrm.campaigns import audiences
+from omnicrm.campaigns import audiences, queries
 from omnicrm.campaigns.audience_rules import TAGS
 from omnicrm.campaigns.router import Code
 from omnicrm.core.errors import InvalidRecord
@@ -40,16 +38,9 @@ EXAMPLE = {
 }
 
 
-def _latest(session: Session) -> dict[int, AudienceSnapshot]:
-    """Each audience's newest snapshot."""
-    newest = select(func.max(AudienceSnapshot.id)).group_by(AudienceSnapshot.audience_id)
-    rows = session.scalars(select(AudienceSnapshot).where(AudienceSnapshot.id.in_(newest)))
-    return {s.audience_id: s for s in rows}
-
-
 @router.get("")
 def audience_list(request: Request, viewer: CampaignsViewer, session: ReadSessionDep) -> Response:
-    latest = _latest(session)
+    latest = queries.latest_snapshots(session)
     rows = [(a, latest.get(a.id)) for a in audiences.list_all(session)]
     return render(
         request,
@@ -99,7 +90,7 @@ def audience_page(
 ) -> Response:
     found = audiences.get(session, code)
     entered = {"code": found.code, "name": found.name, "rules": json.dumps(found.rules, indent=2)}
-    latest = _latest(session).get(found.id)
+    latest = queries.latest_snapshots(session).get(found.id)
     return _builder(request, viewer, entered, FormErrors(), audience=found, latest=latest)
 
 
@@ -142,7 +133,7 @@ def count_audience(
     shown = None
     if entered["code"]:
         with read_session(engine) as session:
-            shown = session.scalar(select(Audience).where(Audience.code == entered["code"]))
+            shown = queries.find_audience(session, entered["code"])
     if rule is None:
         return _builder(
             request, viewer, entered, errors, audience=shown, problems=_rule_problems(errors)

@@ -9,17 +9,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from omnicrm.analytics.router import SnapshotDep
 from omnicrm.api.deps import EngineDep, NowDep, ReadSessionDep
-from omnicrm.campaigns import audiences, campaign, measure, messages
+from omnicrm.campaigns import audiences, campaign, measure, messages, queries
 from omnicrm.core.errors import Conflict, InvalidRecord, NotFound
 from omnicrm.core.settings import get_settings
 from omnicrm.store.db import unit_of_work
-from omnicrm.store.schema import Store
-from omnicrm.store.schema.campaigns import Audience, Campaign
 from omnicrm.web import audit
 from omnicrm.web.campaign_messages import verdict
 from omnicrm.web.errors import PAGE_TAG
@@ -44,34 +41,20 @@ def _see_other(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
 
 
-def _outbox(session: Session) -> dict[str, dict[str, int]]:
-    """Per campaign: its outbox rows by status."""
-    box = messages.OUTBOX
-    rows = session.execute(
-        select(box.c.campaign, box.c.status, func.count())
-        .where(box.c.campaign.is_not(None))
-        .group_by(box.c.campaign, box.c.status)
-    )
-    out: dict[str, dict[str, int]] = {}
-    for code, status, n in rows:
-        out.setdefault(code, {})[status] = n
-    return out
-
-
 def _paused(session: Session) -> dict[str, dict]:
     return {p["campaign"]: p for p in messages.paused_campaigns(session.connection())}
 
 
 @router.get("")
 def campaign_list(request: Request, viewer: CampaignsViewer, session: ReadSessionDep) -> Response:
-    names = dict(session.execute(select(Audience.id, Audience.code)).all())
-    rows = session.scalars(select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id))
+    names = queries.audience_codes(session)
+    rows = queries.list_campaigns(session)
     return render(
         request,
         "campaigns.html",
         viewer,
         rows=[(c, names.get(c.audience_id)) for c in rows],
-        outbox=_outbox(session),
+        outbox=queries.outbox_counts(session),
         paused=_paused(session),
         can_edit=viewer.can(Permission.CAMPAIGNS_EDIT),
     )
@@ -205,7 +188,7 @@ def show_campaign(
     """The campaign's page; ``context`` carries what a form posted (shown again with its
     errors, status 400) or the preview."""
     found = campaign.get(session, code)
-    zones = sorted({z for (z,) in session.execute(select(Store.timezone).distinct()) if z})
+    zones = queries.store_zones(session)
     default_zone = get_settings().customer_timezone
     return render(
         request,
@@ -213,9 +196,9 @@ def show_campaign(
         viewer,
         status=400 if errors else 200,
         campaign=found,
-        audience=session.get(Audience, found.audience_id),
+        audience=queries.audience_by_id(session, found.audience_id),
         variants=campaign.variants_of(session, found),
-        outbox=_outbox(session).get(code, {}),
+        outbox=queries.outbox_counts(session).get(code, {}),
         paused=_paused(session).get(code),
         errors=errors,
         zones=sorted({*zones, default_zone}),

@@ -14,8 +14,8 @@ from omnicrm.api.deps import NowDep, ReadSessionDep
 from omnicrm.core.errors import FieldError, InvalidRecord
 from omnicrm.loyalty.liability_export import TABLES, download
 from omnicrm.loyalty.liability_store import liability_report
+from omnicrm.loyalty.queries import latest_versions
 from omnicrm.web.errors import PAGE_TAG
-from omnicrm.web.pages.loyalty import latest_versions
 from omnicrm.web.rendering import render
 from omnicrm.web.roles import Permission
 from omnicrm.web.sessions import Viewer, needs

@@ -5,12 +5,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from omnicrm.api.deps import ReadSessionDep
+from omnicrm.loyalty.queries import latest_versions
 from omnicrm.loyalty.repository import program_in_force
-from omnicrm.store.schema.loyalty import LoyaltyProgram
 from omnicrm.web.errors import PAGE_TAG
 from omnicrm.web.rendering import render
 from omnicrm.web.roles import Permission
@@ -18,26 +16,6 @@ from omnicrm.web.sessions import Viewer, needs
 
 router = APIRouter(tags=[PAGE_TAG], include_in_schema=False)
 LoyaltyViewer = Annotated[Viewer, Depends(needs(Permission.LOYALTY))]
-
-
-def latest_versions(session: Session) -> list[LoyaltyProgram]:
-    """The version in force of every program, by code."""
-    newest = (
-        select(LoyaltyProgram.code, func.max(LoyaltyProgram.version).label("version"))
-        .group_by(LoyaltyProgram.code)
-        .subquery()
-    )
-    return list(
-        session.scalars(
-            select(LoyaltyProgram)
-            .join(
-                newest,
-                (newest.c.code == LoyaltyProgram.code)
-                & (newest.c.version == LoyaltyProgram.version),
-            )
-            .order_by(LoyaltyProgram.code)
-        )
-    )
 
 
 @router.get("/loyalty")

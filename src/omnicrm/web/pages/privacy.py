@@ -58,7 +58,7 @@ def erase(
     elif len(reason) > MAX_REASON:
         errors.add("reason", "Too long: at most 500 characters")
     if text(form, "confirm") != "erase":
-        errors.add("confirm", "Type erase to confirm")
+        errors.add("confirm", "Type the word shown to confirm")
     if not errors:
         try:
             with unit_of_work(engine) as session:

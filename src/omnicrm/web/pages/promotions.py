@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from omnicrm.analytics.router import SnapshotDep
@@ -20,17 +20,11 @@ from omnicrm.api.deps import EngineDep, ReadSessionDep
 from omnicrm.campaigns import promotion_romi
 from omnicrm.core.clock import utcnow
 from omnicrm.core.errors import Conflict, FieldError, InvalidRecord
-from omnicrm.promotions import coupons, lifecycle, model, repository
+from omnicrm.promotions import coupons, lifecycle, model, queries, repository
 from omnicrm.promotions.simulate import simulate_promotion
 from omnicrm.promotions.validation import check_references, parse_rules
 from omnicrm.store.db import read_session, unit_of_work
-from omnicrm.store.schema import Order
-from omnicrm.store.schema.promotions import (
-    Promotion,
-    PromotionApplication,
-    PromotionBudget,
-    PromotionVersion,
-)
+from omnicrm.store.schema.promotions import Promotion
 from omnicrm.web import audit, promo_form, sessions
 from omnicrm.web.campaign_messages import verdict
 from omnicrm.web.config import get_web_settings
@@ -67,39 +61,8 @@ def _now(request: Request) -> datetime:
 # --- the list -------------------------------------------------------------------------------
 
 
-def _results(session: Session) -> dict[int, dict]:
-    """Per promotion: applications, customers, discount and points given (net of returns)."""
-    a = PromotionApplication
-    rows = session.execute(
-        select(
-            a.promotion_id,
-            func.count(),
-            func.count(func.distinct(a.customer_id)),
-            func.coalesce(func.sum(a.discount_minor - a.restored_discount), 0),
-            func.coalesce(func.sum(a.points - a.restored_points), 0),
-        ).group_by(a.promotion_id)
-    )
-    return {
-        pid: {"applications": n, "customers": c, "discount_minor": int(d), "points": int(p)}
-        for pid, n, c, d, p in rows
-    }
-
-
-def _in_force(session: Session, promotion: Promotion) -> dict:
-    """The rules in force (the published version), else the draft."""
-    if promotion.version is None:
-        return promotion.draft
-    rules = session.scalar(
-        select(PromotionVersion.rules).where(
-            PromotionVersion.promotion_id == promotion.id,
-            PromotionVersion.version == promotion.version,
-        )
-    )
-    return rules or promotion.draft
-
-
 def _budget_rows(session: Session, promotion: Promotion, rules: dict) -> list[dict]:
-    used = session.get(PromotionBudget, (promotion.id, 0))
+    used = queries.budget_used(session, promotion.id)
     limit = rules.get("budget") or {}
     return [
         {"what": what, "money": money, "used": getattr(used, column, 0) if used else 0,
@@ -116,13 +79,10 @@ def _budget_rows(session: Session, promotion: Promotion, rules: dict) -> list[di
 def promotions(
     request: Request, viewer: PromoViewer, session: ReadSessionDep, status: str | None = None
 ) -> Response:
-    query = select(Promotion).order_by(Promotion.status, Promotion.code)
-    if status in STATUSES:
-        query = query.where(Promotion.status == status)
-    results = _results(session)
+    results = queries.results(session)
     rows = []
-    for p in session.scalars(query):
-        rules = _in_force(session, p)
+    for p in queries.list_promotions(session, status if status in STATUSES else None):
+        rules = queries.rules_in_force(session, p)
         rows.append(
             {
                 "promotion": p,
@@ -151,22 +111,23 @@ def _form_page(
     draft: Draft,
     errors: FormErrors,
     *,
+    session: Session,
     promotion: Promotion | None = None,
-    session: Session | None = None,
     coupon_errors: FormErrors | None = None,
     coupon_entered: dict | None = None,
     romi: promotion_romi.PromotionRomi | None = None,
 ) -> Response:
-    extra: dict = {"romi": romi}
-    if promotion is not None and session is not None:
+    pickers = queries.picker_options(session) | {"channels": [(c, c) for c in promo_form.CHANNELS]}
+    extra: dict = {"romi": romi, "pickers": pickers, "suggested": promo_form.SUGGESTED}
+    if promotion is not None:
         latest = repository.latest_version(session, promotion.id)
-        rules = _in_force(session, promotion)
+        rules = queries.rules_in_force(session, promotion)
         extra |= {
             "versions": lifecycle.list_versions(session, promotion.code),
             "changed": latest is None or latest.checksum != repository.checksum(promotion.draft),
             "batches": coupons.list_batches(session, promotion.code),
             "budget": _budget_rows(session, promotion, rules),
-            "results": _results(session).get(promotion.id),
+            "results": queries.results(session).get(promotion.id),
         }
     return render(
         request,
@@ -191,8 +152,8 @@ def _form_page(
 
 
 @router.get("/new")
-def new_promotion(request: Request, viewer: EditorViewer) -> Response:
-    return _form_page(request, viewer, promo_form.new_draft(), FormErrors())
+def new_promotion(request: Request, viewer: EditorViewer, session: ReadSessionDep) -> Response:
+    return _form_page(request, viewer, promo_form.new_draft(), FormErrors(), session=session)
 
 
 def _problems(engine: Engine, data: dict) -> list[FieldError]:
@@ -268,10 +229,8 @@ def _edit_page(
     errors: FormErrors,
     promotion: Promotion | None,
 ) -> Response:
-    if promotion is None:
-        return _form_page(request, viewer, draft, errors)
     with read_session(engine) as session:
-        shown = repository.get_promotion(session, promotion.code)
+        shown = None if promotion is None else repository.get_promotion(session, promotion.code)
         return _form_page(request, viewer, draft, errors, promotion=shown, session=session)
 
 
@@ -450,7 +409,7 @@ def download_codes(
 
 def _default_period(session: Session) -> tuple[date, date]:
     """The last 90 days of history (up to the newest receipt)."""
-    newest = session.scalar(select(func.max(Order.placed_at)))
+    newest = queries.newest_receipt(session)
     until = newest.astimezone(get_web_settings().zone).date() if newest else date.today()
     return until - timedelta(days=SIMULATION_DAYS - 1), until
 
