@@ -209,6 +209,14 @@ def test_a_cobranded_card_earns_by_its_own_rules_and_its_cost_shows_in_settlemen
 def test_the_report_is_reached_from_the_api_and_the_command_line(engine: Engine) -> None:
     client = _bank_client(engine, ["till:*", "loyalty:*"])
     acc = _enrol(client, "+79160003001")
+    with unit_of_work(engine) as s:  # a second program: the report keeps to its own accounts
+        save_program(s, read_program_file(EXAMPLES / "retail.json"))
+        other = enrol_member(
+            s, EnrolRequest(channel="till", phone="+79160003002", consents={}, program="retail"),
+            T0,
+        )  # fmt: skip
+    body = receipt("O1", other.account_id, [("TV", "tv", 1, 4_000_000)], at=T0, program="retail")
+    _confirm(client, body)
     client.app.state.clock = lambda: T0
     _confirm(client, receipt("R1", acc, [("TV", "tv", 1, 2_000_000)], at=T0))
     as_of = (T0 + timedelta(days=3)).isoformat()

@@ -4,19 +4,25 @@ settlement with partners and co-brand issuers comes from ``reports``. Months are
 
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, and_, case, distinct, func, literal, select
 from sqlalchemy.orm import Session
 
 from omnicrm.loyalty import liability, reports, repository
 from omnicrm.loyalty.sale import month
-from omnicrm.store.schema.loyalty import LoyaltyAccount, LoyaltyEntry, LoyaltyLot
+from omnicrm.store.schema.loyalty import (
+    LoyaltyAccount,
+    LoyaltyEntry,
+    LoyaltyLot,
+    LoyaltyProgram,
+)
 
 
 def _month(column: ColumnElement, dialect: str) -> ColumnElement:
-    """``YYYY-MM`` of a UTC time column, in the store's dialect."""
+    """``YYYY-MM`` of a UTC time column, in the store's dialect (SQLite keeps times as naive UTC
+    text, ``YYYY-MM-DD HH:MM:SS``: its first seven characters, cheaper than ``strftime``)."""
     if dialect == "postgresql":
         return func.to_char(func.timezone("UTC", column), "YYYY-MM")
-    return func.strftime("%Y-%m", column)
+    return func.substr(column, 1, 7)
 
 
 def flows(session: Session, program_code: str, as_of: datetime) -> list[liability.Flow]:
@@ -39,17 +45,24 @@ def flows(session: Session, program_code: str, as_of: datetime) -> list[liabilit
             entry.kind.label("kind"),
             entry.points.label("points"),
         )
-        .join(LoyaltyAccount, LoyaltyAccount.id == entry.account_id)
         .outerjoin(lot, lot.id == entry.lot_id)
-        .where(LoyaltyAccount.program_code == program_code, entry.at < as_of)
-        .subquery()
+        .where(entry.at < as_of)
     )
+    if _several_programs(session):  # else every account is the program's: scan entries alone
+        rows = rows.join(LoyaltyAccount, LoyaltyAccount.id == entry.account_id).where(
+            LoyaltyAccount.program_code == program_code
+        )
+    rows = rows.subquery()
     keys = (rows.c.month, rows.c.cohort, rows.c.expiry, rows.c.state, rows.c.kind)
     grouped = select(*keys, func.sum(rows.c.points)).group_by(*keys)
     return [
         liability.Flow(m, cohort, expiry, state, kind, int(points))
         for m, cohort, expiry, state, kind, points in session.execute(grouped)
     ]
+
+
+def _several_programs(session: Session) -> bool:
+    return (session.scalar(select(func.count(distinct(LoyaltyProgram.code)))) or 0) > 1
 
 
 def liability_report(
