@@ -7,7 +7,7 @@ RU: dict[str, str] = {
     "Units sold in each store against the stock feed's counts: average and closing stock, "
     "sell-through and days of cover per product group.": (
         "Продажи каждого магазина рядом с остатками из учётной системы: средний и конечный "
-        "остаток, доля проданного (sell-through) и запас в днях по товарным группам."
+        "остаток, доля проданного и запас в днях по товарным группам."
     ),
     "Units, revenue, receipts and returns per product group; stock beside sales is on the sales "
     "and stock page.": (
@@ -53,6 +53,40 @@ RU: dict[str, str] = {
     "weekday:5": "Пт",
     "weekday:6": "Сб",
     "weekday:7": "Вс",
+    "Sales and stock by store and {group}": "Продажи и остатки по магазинам: {group}",
+    "sales: receipts of stores (online orders have no store stock); stock: the stock "
+    "feed's end-of-day counts, summed over the group's SKUs": (
+        "продажи — чеки магазинов (у онлайн-заказов нет остатка магазина); остатки — данные "
+        "учётной системы на конец дня, суммированные по артикулам группы"
+    ),
+    "sell-through = units / (units + closing stock); days of cover = closing stock / "
+    "units sold per day of the period (empty when nothing sold)": (
+        "доля проданного = штуки / (штуки + конечный остаток); запас в днях = конечный "
+        "остаток / продажи в штуках за день периода (пусто, если продаж не было)"
+    ),
+    "stock on hand beside these sales: the sales_stock report": (
+        "остатки рядом с этими продажами — в отчёте «Продажи и остатки»"
+    ),
+    "months in period: {months}": "месяцев в периоде: {months}",
+    "stock: the average units on hand over the period from the stock feed's counts": (
+        "остаток: среднее число штук в наличии за период по данным учётной системы"
+    ),
+    "Purchases by hour and day of week, by {by}": "Покупки по часам и дням недели: {by}",
+    "Purchases by city and store, by {by}": "Покупки по городам и магазинам: {by}",
+    "local time of the store; orders without a store: the customer's home store's zone, "
+    "else {zone}": (
+        "местное время магазина; заказы без магазина — по поясу домашнего магазина клиента, "
+        "иначе {zone}"
+    ),
+    "weekday 1 = Monday ... 7 = Sunday": "день недели: 1 = понедельник … 7 = воскресенье",
+    "the store's city, else the customer's; orders without a store under (no store)": (
+        "город магазина, иначе клиента; заказы без магазина — в строке «(без магазина)»"
+    ),
+    "word:total": "всего",
+    "word:channel": "канал",
+    "word:segment": "сегмент",
+    "value:all": "все",
+    "value:(no store)": "(без магазина)",
 }
 EN: dict[str, str] = {
     "col:average_stock": "Average stock",

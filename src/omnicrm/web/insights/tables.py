@@ -28,7 +28,7 @@ LABELLED = {
     "channel": "channel", "segment": "segment", "previous_segment": "segment", "stage": "stage",
     "subject": "opt", "measure": "opt", "dimension": "opt", "gender": "gender", "group": "opt",
     "source": "value", "value": "value", "city": "value", "level": "value", "age_band": "value",
-    "category": "value", "brand": "value", "store": "value",
+    "category": "value", "brand": "value", "store": "value", "total": "value",
 }  # fmt: skip
 KPI_PERCENT = {
     "member_receipt_share", "enrolment_conversion", "repeat_rate_new", "points_redemption_share",
