@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -214,6 +214,15 @@ class RefreshReport:
     rows: dict[str, int] = field(default_factory=dict)
 
 
+DATA_END = "SELECT CAST(max(placed_at) AS DATE) FROM purchases"
+"""The newest purchase's day (UTC), on any engine."""
+
+
+def day_end(day: date | None) -> datetime | None:
+    """The UTC midnight after ``day``."""
+    return None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(1)
+
+
 def default_path(url: URL) -> Path:
     """Next to the SQLite file (``omnicrm.db`` -> ``omnicrm.analytics.duckdb``); for a server
     database, under ``var/`` named after it."""
@@ -256,11 +265,12 @@ class Snapshot:
 
     def data_end(self) -> datetime | None:
         """The end (UTC midnight) of the day of the newest purchase; None when there is none."""
-        row = self._db.cursor().execute(
-            "SELECT epoch_ms(CAST(max(placed_at) AS DATE) + INTERVAL 1 DAY) FROM purchases"
-        )
-        (ms,) = row.fetchone()  # type: ignore[misc]
-        return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
+        cursor = self.cursor()
+        try:
+            (day,) = cursor.execute(DATA_END).fetchone()  # type: ignore[misc]
+        finally:
+            cursor.close()
+        return day_end(day)
 
     def refresh(
         self, engine: Engine, full: bool = False, progress: Callable[[str], None] | None = None

@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     customer_timezone: str = "Europe/Moscow"
     """The zone of a customer with no home store, for quiet hours and per-day caps."""
 
+    spark_master: str = "local[2]"
+    """Where ``--engine spark`` runs: ``local[N]`` on this machine or a cluster's master URL."""
+
+    spark_shuffle_partitions: int = Field(default=8, ge=1)
+    """Spark's partitions after a shuffle: a few for a laptop's snapshot, hundreds on a cluster."""
+
 
 @lru_cache
 def get_settings() -> Settings:
