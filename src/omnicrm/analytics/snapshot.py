@@ -220,7 +220,9 @@ DATA_END = "SELECT CAST(max(placed_at) AS DATE) FROM purchases"
 
 def day_end(day: date | None) -> datetime | None:
     """The UTC midnight after ``day``."""
-    return None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(1)
+    if day is None:
+        return None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
 
 
 def default_path(url: URL) -> Path:

@@ -6,8 +6,8 @@ table) by running the same SQL on Spark, translated by ``spark_sql``.
 A step (``CREATE OR REPLACE TEMP TABLE name AS ...``) becomes a temporary view of its query, read
 by the steps after it as DuckDB reads the temporary table; Spark plans the chain as one query per
 fetch (and reuses a shuffle a plan repeats), so nothing is materialised that no result needs.
-The snapshot's tables are registered once per ``SparkSnapshot``; its cursors share that session,
-so run one analysis at a time on it (the command line does). Results come back through Arrow, so
+The snapshot's tables are registered once per ``SparkSnapshot``, in a session of its own; its
+cursors share that session, so run one analysis at a time on it (the command line does). Results come back through Arrow, so
 times are aware UTC datetimes as DuckDB gives them.
 """
 
@@ -38,9 +38,7 @@ class SparkCursor:
         self._rows, self.description = [], None
         if isinstance(statement, exp.Create):
             name = statement.this.name
-            self._spark.sql(to_spark(statement.expression), args=args).createOrReplaceTempView(
-                name
-            )
+            self._spark.sql(to_spark(statement.expression), args=args).createOrReplaceTempView(name)
             self._views.append(name)
             return self
         table = self._spark.sql(to_spark(statement), args=args).toArrow()
@@ -75,7 +73,7 @@ class SparkSnapshot:
 
     def __init__(self, spark: Any, location: str) -> None:
         self.location = location.rstrip("/")
-        self._spark = spark
+        self._spark = spark = spark.newSession()  # views of its own, the context shared
         for table in parquet.TABLES:
             spark.read.parquet(f"{self.location}/{table}.parquet").createOrReplaceTempView(table)
         for view in parquet.VIEWS:

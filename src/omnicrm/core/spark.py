@@ -15,7 +15,7 @@ from omnicrm.core.settings import get_settings
 def java_missing() -> str | None:
     """Why Spark cannot start here, or None when a Java runtime is on the PATH."""
     if shutil.which("java") is None:
-        return "no Java runtime on the PATH (Spark needs one: apt-get install openjdk-17-jre-headless)"
+        return "no Java runtime on the PATH (Spark needs one: openjdk-17-jre-headless)"
     return None
 
 
