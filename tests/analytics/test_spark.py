@@ -58,7 +58,7 @@ def _same(a: Any, b: Any) -> bool:
 
 @pytest.mark.parametrize(
     ("name", "by"),
-    [(name, "channel") for name in ANALYSES] + [("kpi", "segment"), ("rfm", "city")],
+    [(name, "channel") for name in ANALYSES] + [("kpi", "segment")],
 )
 def test_the_analysis_is_the_same_on_spark(
     engines: tuple[Snapshot, SparkSnapshot], name: str, by: str

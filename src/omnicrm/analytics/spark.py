@@ -7,8 +7,8 @@ A step (``CREATE OR REPLACE TEMP TABLE name AS ...``) becomes a temporary view o
 by the steps after it as DuckDB reads the temporary table; Spark plans the chain as one query per
 fetch (and reuses a shuffle a plan repeats), so nothing is materialised that no result needs.
 The snapshot's tables are registered once per ``SparkSnapshot``, in a session of its own; its
-cursors share that session, so run one analysis at a time on it (the command line does). Results come back through Arrow, so
-times are aware UTC datetimes as DuckDB gives them.
+cursors share that session, so run one analysis at a time on it (the command line does).
+Results come back through Arrow, so times are aware UTC datetimes as DuckDB gives them.
 """
 
 from collections.abc import Mapping

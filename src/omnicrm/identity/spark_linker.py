@@ -11,7 +11,9 @@ from typing import Any
 
 
 def spark_api(spark: Any, break_lineage_method: str = "persist") -> Any:
-    """A Splink ``SparkAPI`` on ``spark`` with its similarity functions registered."""
+    """A Splink ``SparkAPI`` with its similarity functions registered, on a session of its own
+    (Splink registers the profiles as a temporary view: a second run in the same session
+    would find the first one's)."""
     from splink import SparkAPI
 
-    return SparkAPI(spark_session=spark, break_lineage_method=break_lineage_method)
+    return SparkAPI(spark_session=spark.newSession(), break_lineage_method=break_lineage_method)
