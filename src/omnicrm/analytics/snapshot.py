@@ -19,6 +19,8 @@ and keyed by id, i.e. a CDC or ``id > watermark`` extract), and the steps, as vi
 Spark SQL, Trino or ClickHouse; ``sqlglot`` (already a dependency) transpiles the DuckDB dialect and
 the test suite checks that every step does transpile. What is DuckDB-specific is small and named:
 ``list_contains`` on bound lists, ``arg_max``/``max_by``, ``date_trunc``, and ``timezone()``.
+Spark runs them for real: ``parquet.export`` writes these tables, ``spark.SparkSnapshot`` reads them
+and ``spark_sql`` keeps DuckDB's meanings where Spark's differ.
 """
 
 import threading
