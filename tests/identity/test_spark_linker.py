@@ -58,3 +58,13 @@ def test_splink_scores_the_same_on_spark(small_chain: Path, spark: Any, tmp_path
         math.isclose(a[2], b[2], rel_tol=1e-9) for a, b in zip(items_spark, items_duck, strict=True)
     )
     assert rules_duck or items_duck
+
+
+def test_the_command_line_names_the_engines() -> None:
+    from typer.testing import CliRunner
+
+    from omnicrm.identity.command import app
+
+    result = CliRunner().invoke(app, ["resolve", "--probabilistic", "--engine", "trino"])
+    assert result.exit_code != 0
+    assert "--engine is duckdb or spark" in result.output
