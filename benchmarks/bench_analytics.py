@@ -1,5 +1,7 @@
 """Analytics benchmark (A7): snapshot refresh, then the full KPI set + RFM + ABC/XYZ together, and
-RFM again in a straightforward pandas implementation for comparison.
+RFM again in a straightforward pandas implementation for comparison, and each analysis beside a
+hand-written single DuckDB query computing the same figures over the same snapshot, with the ratio
+(``handwritten.py``).
 
     python benchmarks/bench_analytics.py --customers 300          # CI smoke: seconds
     python benchmarks/bench_analytics.py --customers 1000000      # synth + import + resolve first
@@ -19,11 +21,12 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from omnicrm.analytics.abc import abc
+from omnicrm.analytics.abc import abc, months_spanned
 from omnicrm.analytics.kpi import kpis
 from omnicrm.analytics.query import Period, Query
 from omnicrm.analytics.rfm import rfm_segments
@@ -107,6 +110,55 @@ def phase_analyses(path: Path, last: float) -> dict:
     }
 
 
+def phase_handwritten(path: Path, last: float) -> dict:
+    """omnicrm's analyses beside hand-written single queries (``handwritten.py``) computing the
+    same figures over the same snapshot: times, and whether the figures agree."""
+    import duckdb
+
+    import handwritten
+
+    snapshot = Snapshot(path, MEMORY_LIMIT)
+    query = _query(last)
+    params = {"since": query.period.since, "until": query.period.until}
+    abc_one = partial(abc, subjects=("sku",), measures=("revenue",))
+    ours: dict[str, float] = {}
+    reports = {}
+    for name, analysis in (("kpi", kpis), ("rfm", rfm_segments), ("abc_sku_revenue", abc_one)):
+        t = time.perf_counter()
+        reports[name] = run(snapshot, analysis, query)
+        ours[name] = time.perf_counter() - t
+    snapshot.close()
+    theirs: dict[str, float] = {}
+    found = {}
+    with duckdb.connect(str(path), read_only=True, config={"memory_limit": MEMORY_LIMIT}) as db:
+        db.execute("SET TimeZone = 'UTC'")
+        for name, sql, extra in (
+            ("kpi", handwritten.KPI, {}),
+            ("rfm", handwritten.RFM, {}),
+            ("abc_sku_revenue", handwritten.ABC_SKU_REVENUE, {"months": months_spanned(query)}),
+        ):
+            t = time.perf_counter()
+            found[name] = db.execute(sql, params | extra).fetchall()
+            theirs[name] = time.perf_counter() - t
+    kpi_now = {r[1]: r[2] for r in reports["kpi"].rows if r[0] == "all"}
+    sizes: dict[str, int] = {}
+    for r, fm, n in found["rfm"]:
+        segment = SEGMENT_GRID[r][fm - 1]
+        sizes[segment] = sizes.get(segment, 0) + n
+    names = ("turnover_minor", "receipts", "buyers", "new_customers")
+    agrees = {
+        "kpi": dict(zip(names, found["kpi"][0], strict=True)) == {k: kpi_now[k] for k in names},
+        "rfm": sizes == {r[0]: r[1] for r in reports["rfm"].rows if r[1]},
+        "abc_sku_revenue": sorted(found["abc_sku_revenue"])
+        == sorted((r[2], r[3], r[4]) for r in reports["abc_sku_revenue"].rows),
+    }
+    return {
+        "omnicrm_s": {k: round(v, 3) for k, v in ours.items()},
+        "handwritten_s": {k: round(v, 3) for k, v in theirs.items()},
+        "agrees": agrees,
+    }
+
+
 def rfm_pandas(frame, until: datetime) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """RFM as an analyst would write it in pandas: group, rank, look the segment up."""
     g = frame.groupby("customer").agg(
@@ -170,7 +222,9 @@ def main() -> None:
     parser.add_argument("--db", help="reuse this imported and resolved store")
     parser.add_argument("--snapshot", type=Path, help="DuckDB file (default: next to the db)")
     parser.add_argument(
-        "--phase", choices=["refresh", "analyses", "pandas"], help=argparse.SUPPRESS
+        "--phase",
+        choices=["refresh", "analyses", "pandas", "handwritten"],
+        help=argparse.SUPPRESS,
     )
     parser.add_argument("--last", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -179,6 +233,7 @@ def main() -> None:
             "refresh": lambda: phase_refresh(args.db, args.snapshot),
             "analyses": lambda: phase_analyses(args.snapshot, args.last),
             "pandas": lambda: phase_pandas(args.snapshot, args.last),
+            "handwritten": lambda: phase_handwritten(args.snapshot, args.last),
         }[args.phase]()
         print(json.dumps(result))
         return
@@ -189,6 +244,7 @@ def main() -> None:
     timed = ["--snapshot", str(path), "--last", str(refresh["last_purchase"])]
     analyses = _child("analyses", *timed)
     pandas_rfm = _child("pandas", *timed)
+    floor = _child("handwritten", *timed)
     duck_rfm = analyses["seconds"]["rfm"]
     nonzero = {k: v for k, v in analyses["rfm_sizes"].items() if v}
     print(f"scale            {refresh['scale']}")
@@ -210,7 +266,17 @@ def main() -> None:
         f"{pandas_rfm['rfm_s'] / max(duck_rfm, 1e-9):.1f}x"
     )
     print(f"RFM agrees       {nonzero == pandas_rfm['rfm_sizes']}")
+    for name, ours in floor["omnicrm_s"].items():
+        theirs = floor["handwritten_s"][name]
+        print(
+            f"{name:16} omnicrm {ours}s, hand-written single DuckDB query {theirs}s, "
+            f"ratio {ours / max(theirs, 1e-9):.1f}x, figures agree {floor['agrees'][name]}"
+        )
+    print("  (kpi: the hand-written query computes 4 of the 27 KPIs, one period; omnicrm all")
+    print("   27 for this period and the previous one)")
     print("load average     {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    if not all(floor["agrees"].values()):
+        sys.exit(f"a hand-written query disagrees: {floor['agrees']}")
     if nonzero != pandas_rfm["rfm_sizes"]:
         sys.exit(f"RFM differs: duckdb {nonzero} pandas {pandas_rfm['rfm_sizes']}")
 

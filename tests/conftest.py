@@ -76,3 +76,37 @@ def sqlite_engine(tmp_path: Path, sqlite_template: Path) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{path}")
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def spark():  # type: ignore[no-untyped-def]
+    """The one Spark session of the test run (local[2], UTC, Splink's jar); skipped, saying why,
+    where no Java runtime is installed."""
+    from omnicrm.core.spark import java_missing, session
+
+    if reason := java_missing():
+        pytest.skip(reason)
+    spark = session("local[2]")
+    spark.sparkContext.setLogLevel("ERROR")
+    spark.conf.set("spark.sql.shuffle.partitions", "2")
+    yield spark
+    spark.stop()
+
+
+@pytest.fixture(scope="session")
+def small_chain(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
+    """A small synthetic chain (200 customers, every channel), imported and resolved into a
+    SQLite file: the data set both engines are compared on."""
+    from omnicrm.identity.resolve import resolve_all
+    from omnicrm.ingest.bulk import import_directory
+    from omnicrm.synth import generate
+
+    work = tmp_path_factory.mktemp("small_chain")
+    generate(work / "data", customers=200, seed=7)
+    path = work / "omnicrm.db"
+    shutil.copyfile(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    import_directory(engine, work / "data")
+    resolve_all(engine)
+    engine.dispose()
+    return path

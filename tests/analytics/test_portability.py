@@ -1,6 +1,6 @@
 """The analyses' SQL steps are plain enough for a distributed engine: every step transpiles from
 DuckDB to Spark SQL, Trino and ClickHouse with sqlglot, refusing anything unsupported. (This checks
-the claim in ``snapshot``'s docstring; it does not run them there.)"""
+the claim in ``snapshot``'s docstring; ``test_spark`` runs them on Spark and compares.)"""
 
 from datetime import UTC, datetime
 

@@ -27,6 +27,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 console = Console()
+ENGINES = ("duckdb", "spark")
 
 
 @dataclass
@@ -40,6 +41,8 @@ class Options:
     by: str
     fmt: str
     out: Path | None
+    engine: str = "duckdb"
+    parquet: str | None = None
 
     def query(self, newest: datetime | None) -> Query:
         """The period ends at ``--until``, else as ``analytics.period`` says (as the API)."""
@@ -73,11 +76,31 @@ def common(
     ] = "total",
     fmt: Annotated[str, typer.Option("--format", help="table, csv, xlsx or json.")] = "table",
     out: Annotated[Path | None, typer.Option(help="Write to this file (xlsx needs it).")] = None,
+    engine: Annotated[
+        str, typer.Option(help="duckdb (the snapshot file) or spark (a Parquet snapshot).")
+    ] = "duckdb",
+    parquet: Annotated[
+        str | None,
+        typer.Option(help="With --engine spark: the Parquet snapshot (directory or s3a:// URL)."),
+    ] = None,
 ) -> None:
     """Period, filters and output for the command that follows."""
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"--engine is one of {', '.join(ENGINES)}, not {engine!r}")
+    if engine == "spark" and not parquet:
+        raise typer.BadParameter("--engine spark needs --parquet (write one: analytics parquet)")
     utc = [None if t is None else t.replace(tzinfo=t.tzinfo or UTC) for t in (since, until)]
     ctx.obj = Options(
-        db, snapshot, *utc, days, Filters(channel, store, city, level, segment), by, fmt, out
+        db,
+        snapshot,
+        *utc,
+        days,
+        Filters(channel, store, city, level, segment),
+        by,
+        fmt,
+        out,
+        engine,
+        parquet,
     )
 
 
@@ -123,6 +146,9 @@ def _run(ctx: typer.Context, analysis: Analysis) -> None:
     from omnicrm.analytics.service import run
 
     options: Options = ctx.obj
+    if options.engine == "spark":
+        _run_on_spark(options, analysis)
+        return
     engine, snapshot = _snapshot(options)
     try:
         if snapshot.last_refresh() is None:
@@ -130,6 +156,40 @@ def _run(ctx: typer.Context, analysis: Analysis) -> None:
         _emit(run(snapshot, analysis, options.query(snapshot.newest_purchase())), options)
     finally:
         snapshot.close()
+
+
+def _run_on_spark(options: Options, analysis: Analysis) -> None:
+    """The same analysis over the Parquet snapshot on Spark (``OMNICRM_SPARK_MASTER``)."""
+    from omnicrm.analytics.service import run
+    from omnicrm.analytics.spark import SparkSnapshot
+    from omnicrm.core.spark import java_missing, session
+
+    if reason := java_missing():
+        raise typer.BadParameter(f"--engine spark: {reason}")
+    snapshot = SparkSnapshot(session(), str(options.parquet))
+    try:
+        _emit(run(snapshot, analysis, options.query(snapshot.data_end())), options)  # type: ignore[arg-type]
+    finally:
+        snapshot.close()
+
+
+@app.command()
+def parquet(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="Where to write <table>.parquet files.")],
+    refresh: Annotated[bool, typer.Option(help="Refresh the snapshot first.")] = True,
+) -> None:
+    """Write the snapshot as Parquet, for Spark (``--engine spark``) or object storage."""
+    from omnicrm.analytics.parquet import export
+
+    engine, snapshot = _snapshot(ctx.obj)
+    try:
+        if refresh or snapshot.last_refresh() is None:
+            snapshot.refresh(engine, progress=console.print)
+        rows = export(snapshot, directory)
+    finally:
+        snapshot.close()
+    console.print(f"wrote {sum(rows.values())} rows in {len(rows)} tables to {directory}")
 
 
 @app.command()

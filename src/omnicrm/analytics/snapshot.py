@@ -19,13 +19,15 @@ and keyed by id, i.e. a CDC or ``id > watermark`` extract), and the steps, as vi
 Spark SQL, Trino or ClickHouse; ``sqlglot`` (already a dependency) transpiles the DuckDB dialect and
 the test suite checks that every step does transpile. What is DuckDB-specific is small and named:
 ``list_contains`` on bound lists, ``arg_max``/``max_by``, ``date_trunc``, and ``timezone()``.
+Spark runs them for real: ``parquet.export`` writes these tables, ``spark.SparkSnapshot`` reads them
+and ``spark_sql`` keeps DuckDB's meanings where Spark's differ.
 """
 
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -226,6 +228,17 @@ class RefreshReport:
     rows: dict[str, int] = field(default_factory=dict)
 
 
+DATA_END = "SELECT CAST(max(placed_at) AS DATE) FROM purchases"
+"""The newest purchase's day (UTC), on any engine."""
+
+
+def day_end(day: date | None) -> datetime | None:
+    """The UTC midnight after ``day``."""
+    if day is None:
+        return None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+
+
 def default_path(url: URL) -> Path:
     """Next to the SQLite file (``omnicrm.db`` -> ``omnicrm.analytics.duckdb``); for a server
     database, under ``var/`` named after it."""
@@ -268,11 +281,12 @@ class Snapshot:
 
     def data_end(self) -> datetime | None:
         """The end (UTC midnight) of the day of the newest purchase; None when there is none."""
-        row = self._db.cursor().execute(
-            "SELECT epoch_ms(CAST(max(placed_at) AS DATE) + INTERVAL 1 DAY) FROM purchases"
-        )
-        (ms,) = row.fetchone()  # type: ignore[misc]
-        return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
+        cursor = self.cursor()
+        try:
+            (day,) = cursor.execute(DATA_END).fetchone()  # type: ignore[misc]
+        finally:
+            cursor.close()
+        return day_end(day)
 
     def newest_purchase(self) -> datetime | None:
         """When the newest purchase was placed (aware UTC); None when there is none."""

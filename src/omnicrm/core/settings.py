@@ -109,6 +109,12 @@ class Settings(BaseSettings):
     """The zone whose local days make the analyses' default period (``analytics.period``), on
     the API, the command line and the workstation (whose own zone defaults to it)."""
 
+    spark_master: str = "local[2]"
+    """Where ``--engine spark`` runs: ``local[N]`` on this machine or a cluster's master URL."""
+
+    spark_shuffle_partitions: int = Field(default=8, ge=1)
+    """Spark's partitions after a shuffle: a few for a laptop's snapshot, hundreds on a cluster."""
+
 
 @lru_cache
 def get_settings() -> Settings:

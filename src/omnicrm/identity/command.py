@@ -34,18 +34,34 @@ def _change(db: str | None, action: Callable) -> object:  # type: ignore[type-ar
 def resolve(
     db: DbUrl = None,
     probabilistic: Annotated[bool, typer.Option(help="Also run the Splink stage.")] = False,
+    engine: Annotated[
+        str, typer.Option(help="Where Splink scores: duckdb, or spark (OMNICRM_SPARK_MASTER).")
+    ] = "duckdb",
 ) -> None:
     """Re-resolve every record in bulk and print what changed."""
     from omnicrm.identity.resolve import resolve_all
 
+    if engine not in ("duckdb", "spark"):
+        raise typer.BadParameter(f"--engine is duckdb or spark, not {engine!r}")
+    db_api = _spark_api() if engine == "spark" else None
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()) as bar:
         task = bar.add_task("reading records", total=None)
         report = resolve_all(
             migrated_engine(db),
             probabilistic=probabilistic,
             progress=lambda done: bar.update(task, description=f"{done} done"),
+            db_api=db_api,
         )
     console.print_json(json.dumps(report.as_dict(), default=str))
+
+
+def _spark_api():  # type: ignore[no-untyped-def]
+    from omnicrm.core.spark import java_missing, session
+    from omnicrm.identity.spark_linker import spark_api
+
+    if reason := java_missing():
+        raise typer.BadParameter(f"--engine spark: {reason}")
+    return spark_api(session())
 
 
 @app.command()

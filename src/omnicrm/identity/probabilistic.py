@@ -26,6 +26,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
@@ -38,6 +39,9 @@ from omnicrm.identity.person import PersonFacts, clearly_different
 from omnicrm.identity.translit import canonical_name, split_full_name
 from omnicrm.store.db import unit_of_work
 from omnicrm.store.schema import LinkRule, ReviewItem
+
+if TYPE_CHECKING:
+    from splink.internals.database_api import DatabaseAPI
 
 SEED = 42
 PRIOR = 1e-4
@@ -222,14 +226,17 @@ def _settings():  # type: ignore[no-untyped-def]
     )
 
 
-def score_pairs(profiles: pa.Table, review_at: float) -> list[tuple[int, int, float, dict]]:
-    """Candidate pairs from ``review_at`` with their probability and the fields that agreed."""
+def score_pairs(
+    profiles: pa.Table, review_at: float, db_api: "DatabaseAPI | None" = None
+) -> list[tuple[int, int, float, dict]]:
+    """Candidate pairs from ``review_at`` with their probability and the fields that agreed,
+    scored on ``db_api`` (default: an in-memory DuckDB; ``spark_linker.spark_api`` for Spark)."""
     from splink import DuckDBAPI, Linker, block_on
 
     if profiles.num_rows < 2:
         return []
     logging.getLogger("splink").setLevel(logging.WARNING)
-    db_api = DuckDBAPI(connection=duckdb.connect())
+    db_api = db_api or DuckDBAPI(connection=duckdb.connect())
     table = db_api.register(profiles.drop_columns(["raw_first", "raw_last"]), table_name="profiles")
     linker = Linker(table, _settings(), log_level=logging.WARNING)
     training = linker.training
@@ -240,8 +247,13 @@ def score_pairs(profiles: pa.Table, review_at: float) -> list[tuple[int, int, fl
     settings = linker._settings_obj
     if not 0 < settings._probability_two_random_records_match < 1:  # a store too small to count
         settings._probability_two_random_records_match = PRIOR
-    training.estimate_u_using_random_sampling(max_pairs=1e6, seed=SEED)
-    scored = linker.inference.predict(threshold_match_probability=review_at).as_duckdbpyrelation()
+    # every sampled pair counted in one pass: stopping early after a hash-chosen chunk would make
+    # u depend on the backend's hash function (DuckDB and Spark would learn different models)
+    training.estimate_u_using_random_sampling(
+        max_pairs=1e6, seed=SEED, min_count_per_level=None, num_chunks=1
+    )
+    predicted = linker.inference.predict(threshold_match_probability=review_at)
+    scored = duckdb.from_arrow(predicted.as_pyarrow_table())  # whatever backend scored it
     rows = (
         scored.select(
             "unique_id_l, unique_id_r, match_probability, first_name_l, first_name_r, "
@@ -264,8 +276,9 @@ def score_pairs(profiles: pa.Table, review_at: float) -> list[tuple[int, int, fl
     return out
 
 
-def match_profiles(engine: Engine) -> MatchOutcome:
-    """Score profiles with no shared key; link the sure pairs, queue the likely ones."""
+def match_profiles(engine: Engine, db_api: "DatabaseAPI | None" = None) -> MatchOutcome:
+    """Score profiles with no shared key (on ``db_api``, see ``score_pairs``); link the sure
+    pairs, queue the likely ones."""
     outcome, tick = MatchOutcome(), time.perf_counter()
 
     def step(name: str) -> None:
@@ -279,7 +292,7 @@ def match_profiles(engine: Engine) -> MatchOutcome:
     with unit_of_work(engine) as session:
         settings = thresholds.load(session)
     step("read")
-    pairs = score_pairs(profiles, settings.review_at)
+    pairs = score_pairs(profiles, settings.review_at, db_api)
     outcome.compared = len(pairs)
     step("score")
     ids, firsts, lasts = (

@@ -36,11 +36,16 @@ class ResolveReport:
 
 
 def resolve_all(
-    engine: Engine, *, probabilistic: bool = False, progress: Progress | None = None
+    engine: Engine,
+    *,
+    probabilistic: bool = False,
+    progress: Progress | None = None,
+    db_api: object = None,
 ) -> ResolveReport:
     """Resolve every record in the store from scratch (the replayable log: record identifiers,
     registry records, manual rules) and write the result; then match the profiles that share no
-    key probabilistically. Running it again on the same data changes nothing."""
+    key probabilistically (on Splink's ``db_api``, DuckDB by default). Running it again on the
+    same data changes nothing."""
     report, tick = ResolveReport(), time.perf_counter()
 
     def step(name: str) -> None:
@@ -66,7 +71,7 @@ def resolve_all(
     if probabilistic:
         from omnicrm.identity.probabilistic import match_profiles
 
-        outcome = match_profiles(engine)
+        outcome = match_profiles(engine, db_api)  # type: ignore[arg-type]
         report.probabilistic_merges = outcome.merged
         report.review_items = outcome.queued
         step("probabilistic")
