@@ -36,6 +36,7 @@ _FLAT_WORDS = frozenset(
 _BUILDING_WORDS = {"к": "k", "корп": "k", "корпус": "k", "стр": "s", "строение": "s"}
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)?", re.UNICODE)
 _LETTERS = re.compile(r"[^\W\d_]+", re.UNICODE)
+_REGION = re.compile(r"^[A-Z]{2,3}$")
 _NUMBER = re.compile(r"^\d+[a-zа-я]?$", re.IGNORECASE)
 _POSTCODE = re.compile(r"^(?:\d{4,6}|[a-z]{1,2}\d[a-z\d]?\d[a-z]{2})$", re.IGNORECASE)
 
@@ -121,6 +122,10 @@ def _street_piece(piece: str, words: list[str], parts: dict[str, str | None]) ->
         code = words[-1] if _POSTCODE.match(words[-1]) else None
         if code:
             parts.setdefault("postcode", postcode(code))
+            words = words[:-1]
+        region = _REGION.match(piece.split()[len(words) - 1]) if words else None
+        if region:  # "Bondi NSW": an upper-case state code after the locality
+            parts.setdefault("region", place_name(region[0]))
             words = words[:-1]
         if words:
             parts.setdefault("city", place_name(" ".join(words)))

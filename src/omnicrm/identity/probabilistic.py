@@ -56,13 +56,16 @@ def _dates_apart(a: str | None, b: str | None) -> bool:
     return len(a) != len(b) or sum(x != y for x, y in zip(a, b, strict=True)) > DOB_DIGITS_APART
 
 
-def doubt(a: dict, b: dict) -> str | None:
+def doubt(a: dict, b: dict, weights: dict | None = None) -> str | None:
     """Why profiles ``a`` and ``b`` (compared columns) look like two people despite the score:
     None when nothing speaks against one person. Typos, swapped names, diminutives, a date off
-    by a digit or two are no doubt: the model weighed those."""
-    if a["gender"] and b["gender"] and a["gender"] != b["gender"]:
+    by a digit or two are no doubt. Given the pair's ``weights`` (``linkage_model``), another
+    birth date or gender counts only where the model too weighed it against the pair; another
+    first name always does (a family's one home must not outvote it)."""
+    against = {c: weights is None or weights[c]["weight"] < 0 for c in ("gender", "dob")}
+    if against["gender"] and a["gender"] and b["gender"] and a["gender"] != b["gender"]:
         return "genders differ"
-    if _dates_apart(a["dob"], b["dob"]):
+    if against["dob"] and _dates_apart(a["dob"], b["dob"]):
         return "birth dates differ"
     same_key = a["first_key"] and a["first_key"] == b["first_key"]
     first_a = None if same_key else a["raw_first"]
@@ -114,7 +117,7 @@ def match_profiles(engine: Engine) -> MatchOutcome:
         for left, right, p, explained in pairs:
             if (left, right) in never:
                 continue
-            why = doubt(rows[left], rows[right])
+            why = doubt(rows[left], rows[right], explained["weights"])
             evidence = {"score": round(p, 6), "model": "splink-fellegi-sunter", **explained}
             if why:
                 evidence["doubt"] = why

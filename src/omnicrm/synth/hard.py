@@ -157,8 +157,9 @@ def _birth_text(born: date, rng: random.Random) -> str:
         return f"{born.year}-{born.day:02d}-{born.month:02d}"
     if roll < 0.27:
         return ""
-    if roll < 0.31:
-        return f"{born.year}-02-{rng.randint(30, 31)}"  # no such day
+    if roll < 0.31:  # a slip that leaves no calendar date ("1985-02-30", "1985-10-45")
+        tens = "3" if born.month == 2 else rng.choice("456789")
+        return text[:8] + tens + text[9:]
     return text
 
 
