@@ -78,10 +78,14 @@ def _prepare(args: argparse.Namespace) -> tuple[Engine, Path]:
 
 
 def _reset_decisions(engine: Engine) -> None:
-    """Forget what an earlier probabilistic run decided (its always-link rules and review items),
-    so that a reused store is scored as if freshly imported."""
+    """Forget what an earlier probabilistic run decided (its always-link rules and review items)
+    and the circuit breaker's batches, so that a reused store is scored as if freshly imported."""
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM identity_review_queue"))
+        conn.execute(text("DELETE FROM identity_batches"))
+        conn.execute(
+            text("UPDATE identity_controls SET breaker_open_since = NULL, breaker_reason = NULL")
+        )
         conn.execute(
             text(
                 "DELETE FROM identity_rules WHERE kind = 'always_link' "

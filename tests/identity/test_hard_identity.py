@@ -16,9 +16,10 @@ from omnicrm.identity.profiles import birth_digits, profiles
 from omnicrm.store.schema import Customer, RecordAddress, ReviewItem
 from omnicrm.synth.hard import pairwise, read_truth
 
-F1_AT_LEAST = 0.85
-"""The CLI path on the small hard registry below; the generator's errors are of every kind the
-issue lists, so a stage that merges only exact agreement stays far under this (about 0.6)."""
+F1_AT_LEAST = 0.92
+"""The CLI path on the small hard registry below (measured 0.957 with the default thresholds);
+the generator makes every kind of error the issue lists, so a stage that trusts only exact
+agreement stays far under this (about 0.75 at the old merge threshold 0.999)."""
 PRECISION_AT_LEAST = 0.99
 
 
