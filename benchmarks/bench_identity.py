@@ -378,7 +378,8 @@ def main(argv: list[str] | None = None) -> int:
         prob_s = time.perf_counter() - t
         print(
             f"bulk probabilistic: {prob_s:.1f}s {outcome.seconds}; compared {outcome.compared:,}, "
-            f"merged {outcome.merged:,}, queued for review {outcome.queued:,}; "
+            f"merged {outcome.merged:,}, queued for review {outcome.queued:,} "
+            f"({outcome.held_by_guard:,} of them held by the guard); "
             f"peak RSS {_peak_mb():.0f} MB; {_load()}"
         )
         if scorer and det_score:
