@@ -190,11 +190,27 @@ PRIOR_SPREAD = 10
 beyond it the model itself is off, and the sure pairs are the safer count."""
 
 
-def _train(linker, n: int) -> None:  # type: ignore[no-untyped-def]
+EM_BLOCKS = (("dob",), ("first_key", "last_name"))
+MIN_EM_PAIRS = 200
+"""Fewer pairs than this in a training block teach EM nothing (and Splink fails on none)."""
+
+
+def _pairs_in_block(table: pa.Table, cols: tuple[str, ...]) -> int:
+    db = duckdb.connect()
+    db.register("t", table)
+    keys = ", ".join(cols)
+    present = " AND ".join(f"{c} IS NOT NULL" for c in cols)
+    groups = f"SELECT count(*) n FROM t WHERE {present} GROUP BY {keys}"
+    sql = f"SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM ({groups})"
+    return int(db.execute(sql).fetchone()[0])  # type: ignore[index]
+
+
+def _train(linker, table: pa.Table) -> None:  # type: ignore[no-untyped-def]
     """Prior from sure pairs, u from random pairs, m by EM on two blockings that leave each
     comparison free in one of them; EM's m kept only if plausible (``_plausible``), else the
     priors. Then the prior is re-counted by the trained model (``_calibrate_prior``)."""
     from splink import block_on
+    from splink.internals.exceptions import EMTrainingException
 
     training = linker.training
     with contextlib.suppress(ValueError, ZeroDivisionError):  # no sure pair: keep the prior
@@ -206,11 +222,14 @@ def _train(linker, n: int) -> None:  # type: ignore[no-untyped-def]
         model._probability_two_random_records_match = PRIOR
     sure = model._probability_two_random_records_match
     training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=SEED)
-    for rule in (block_on("dob"), block_on("first_key", "last_name")):
-        with contextlib.suppress(ValueError, ZeroDivisionError, KeyError):  # too few pairs
+    for cols in EM_BLOCKS:
+        if _pairs_in_block(table, cols) < MIN_EM_PAIRS:
+            continue  # too few pairs to train on: the priors below hold
+        with contextlib.suppress(ValueError, ZeroDivisionError, EMTrainingException):
             training.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=True
+                block_on(*cols), estimate_without_term_frequencies=True
             )
+    model = linker._settings_obj
     levels = {
         c.output_column_name: [lv for lv in c.comparison_levels if not lv.is_null_level]
         for c in model.comparisons
@@ -221,14 +240,15 @@ def _train(linker, n: int) -> None:  # type: ignore[no-untyped-def]
             level.m_probability = _bounded(level.m_probability if trained else prior, M_FLOOR)
             level.u_probability = _bounded(level.u_probability, U_FLOOR)
     model._probability_two_random_records_match = sure
-    _calibrate_prior(linker, n, sure)
+    _calibrate_prior(linker, table.num_rows, sure)
 
 
 def _plausible(m: dict[str, list]) -> bool:
     """Whether EM found people rather than households: one person's two profiles agree exactly
     on names and on the birth date more often than they disagree on them."""
     return all(
-        isinstance(m[name][0], float | int)
+        name in m
+        and isinstance(m[name][0], float | int)
         and isinstance(m[name][-1], float | int)
         and m[name][0] > m[name][-1]
         for name in ("name", "dob")
@@ -284,7 +304,7 @@ def score_pairs(table: pa.Table, review_at: float) -> list[tuple[int, int, float
     db_api = DuckDBAPI(connection=duckdb.connect())
     registered = db_api.register(table, table_name="profiles")
     linker = Linker(registered, settings(), log_level=logging.ERROR)
-    _train(linker, table.num_rows)
+    _train(linker, table)
     levels = _levels(linker)
     relation = linker.inference.predict(threshold_match_probability=review_at)
     relation = relation.as_duckdbpyrelation()

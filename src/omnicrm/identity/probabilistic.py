@@ -62,7 +62,10 @@ def doubt(a: dict, b: dict, weights: dict | None = None) -> str | None:
     by a digit or two are no doubt. Given the pair's ``weights`` (``linkage_model``), another
     birth date or gender counts only where the model too weighed it against the pair; another
     first name always does (a family's one home must not outvote it)."""
-    against = {c: weights is None or weights[c]["weight"] < 0 for c in ("gender", "dob")}
+    against = {
+        c: weights is None or weights.get(c, {"weight": 0.0})["weight"] < 0
+        for c in ("gender", "dob")
+    }
     if against["gender"] and a["gender"] and b["gender"] and a["gender"] != b["gender"]:
         return "genders differ"
     if against["dob"] and _dates_apart(a["dob"], b["dob"]):
