@@ -16,7 +16,8 @@ over-merged profile holds in-scope records of more than one true person.
 Each run starts from the imported state's decisions: earlier probabilistic rules and review items
 are removed first, so the deterministic figures are the deterministic stage's alone, and the
 probabilistic stage is scored on top of them (its own precision: of the record pairs it added, the
-share that are one person).
+share that are one person; its recall: of the true pairs the deterministic stage left apart,
+the share it joined).
 """
 
 import argparse
@@ -77,10 +78,14 @@ def _prepare(args: argparse.Namespace) -> tuple[Engine, Path]:
 
 
 def _reset_decisions(engine: Engine) -> None:
-    """Forget what an earlier probabilistic run decided (its always-link rules and review items),
-    so that a reused store is scored as if freshly imported."""
+    """Forget what an earlier probabilistic run decided (its always-link rules and review items)
+    and the circuit breaker's batches, so that a reused store is scored as if freshly imported."""
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM identity_review_queue"))
+        conn.execute(text("DELETE FROM identity_batches"))
+        conn.execute(
+            text("UPDATE identity_controls SET breaker_open_since = NULL, breaker_reason = NULL")
+        )
         conn.execute(
             text(
                 "DELETE FROM identity_rules WHERE kind = 'always_link' "
@@ -278,6 +283,26 @@ class Scorer:
             print("   ", row)
 
 
+def stage_quality(before: dict, after: dict) -> dict:
+    """The probabilistic stage's own figures: of the record pairs it added, the share that are
+    one person (precision); of the true pairs the deterministic stage left apart, the share it
+    joined (recall); their F1."""
+    added = after["predicted_pairs"] - before["predicted_pairs"]
+    gained = after["correct_pairs"] - before["correct_pairs"]
+    left = after["true_pairs"] - before["correct_pairs"]
+    precision = gained / added if added else 1.0
+    recall = gained / left if left else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "pairs_added": added,
+        "correct": gained,
+        "left_by_deterministic": left,
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+    }
+
+
 def _incremental_latency(engine: Engine, n: int) -> tuple[float, float]:
     """p50 / p99 of resolving one order again (the streaming path, one transaction each), over
     orders spread across the whole store."""
@@ -353,19 +378,17 @@ def main(argv: list[str] | None = None) -> int:
         prob_s = time.perf_counter() - t
         print(
             f"bulk probabilistic: {prob_s:.1f}s {outcome.seconds}; compared {outcome.compared:,}, "
-            f"merged {outcome.merged:,}, queued for review {outcome.queued:,}; "
+            f"merged {outcome.merged:,}, queued for review {outcome.queued:,} "
+            f"({outcome.held_by_guard:,} of them held by the guard); "
             f"peak RSS {_peak_mb():.0f} MB; {_load()}"
         )
         if scorer and det_score:
             scorer.snapshot(engine)
             prob_score = scorer.score()
-            added = prob_score["predicted_pairs"] - det_score["predicted_pairs"]
-            gained = prob_score["correct_pairs"] - det_score["correct_pairs"]
-            stage = round(gained / added, 4) if added else 1.0
+            alone = stage_quality(det_score, prob_score)
             print(f"  deterministic + probabilistic quality: {prob_score}")
             print(
-                f"  probabilistic stage alone: pairs added {added:,}, correct {gained:,} "
-                f"(stage precision {stage}), over-merged profiles added "
+                f"  probabilistic stage alone: {alone}, over-merged profiles added "
                 f"{prob_score['over_merged_profiles'] - det_score['over_merged_profiles']}"
             )
             if args.explain:

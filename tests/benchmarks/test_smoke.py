@@ -15,6 +15,7 @@ RUNS = {
     "bench_import.py": ["--customers", "60"],
     "bench_stream.py": ["--clients", "2", "--seconds", "1"],
     "bench_identity.py": ["--customers", "60", "--incremental", "10"],
+    "bench_identity_hard.py": ["--people", "150"],
     "bench_house_cards.py": ["--customers", "60"],
     "bench_till.py": ["--customers", "50", "--clients", "2", "--seconds", "1"],
     "bench_expiry.py": ["--accounts", "50"],

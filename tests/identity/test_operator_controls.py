@@ -40,7 +40,7 @@ def _people(engine: Engine, n: int, first: int = 0) -> list[int]:
 
 def test_thresholds_are_checked_settings(engine: Engine) -> None:
     client = api_client(engine)
-    assert client.get(f"{API}/settings").json()["merge_at"] == 0.999
+    assert client.get(f"{API}/settings").json()["merge_at"] == 0.9
     saved = client.put(f"{API}/settings", json={"merge_at": 0.97, "review_at": 0.6})
     assert saved.status_code == 200
     assert (saved.json()["merge_at"], saved.json()["review_at"]) == (0.97, 0.6)

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from omnicrm.identity.probabilistic import _profiles, score_pairs
+from omnicrm.identity.linkage_model import score_pairs
+from omnicrm.identity.profiles import profiles as read_profiles
 from omnicrm.identity.resolve import resolve_all
 from omnicrm.identity.spark_linker import spark_api
 from omnicrm.store.db import make_engine, unit_of_work
@@ -37,7 +38,7 @@ def _outcome(path: Path, db_api: Any) -> tuple[list, list]:
 
 
 def test_splink_scores_the_same_on_spark(small_chain: Path, spark: Any, tmp_path: Path) -> None:
-    profiles = _profiles(make_engine(f"sqlite:///{small_chain}"))
+    profiles = read_profiles(make_engine(f"sqlite:///{small_chain}"))
     on_duckdb = score_pairs(profiles, 0.01)
     on_spark = score_pairs(profiles, 0.01, spark_api(spark))
     assert len(on_duckdb) >= 10, "the small chain should have candidate pairs to compare"

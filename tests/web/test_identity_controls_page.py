@@ -24,7 +24,7 @@ def test_thresholds_are_saved_from_the_page_and_a_bad_one_changes_nothing(
     marketer = signed_in(fresh_store.engine, "marketer")
     page = marketer.get(PAGE).text
     assert 'id="identity-settings"' in page
-    assert 'name="merge_at" value="0.999"' in page
+    assert 'name="merge_at" value="0.9"' in page
     done = post(marketer, "/identity/settings", {"merge_at": "0,98", "review_at": "0.7"}, page=PAGE)
     assert done.headers["location"] == PAGE
     assert 'name="merge_at" value="0.98"' in marketer.get(PAGE).text
@@ -71,4 +71,4 @@ def test_the_breaker_notice_and_its_reset(fresh_store: Store) -> None:
     assert _last_action(fresh_store) == "identity_breaker_reset"
     with read_session(fresh_store.engine) as s:
         assert breaker.open_reason(s) is None
-        assert thresholds.load(s).merge_at == 0.999
+        assert thresholds.load(s).merge_at == 0.9

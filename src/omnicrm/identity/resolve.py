@@ -27,6 +27,8 @@ class ResolveReport:
     deterministic: WriteStats = field(default_factory=WriteStats)
     probabilistic_merges: int = 0
     review_items: int = 0
+    held_by_guard: int = 0
+    """Of the review items, pairs above ``merge_at`` the guard sent to a person."""
     stale_review_items: int = 0
     """Pending suggestions closed because their two profiles became one (or one was erased)."""
     seconds: dict[str, float] = field(default_factory=dict)
@@ -74,6 +76,7 @@ def resolve_all(
         outcome = match_profiles(engine, db_api)  # type: ignore[arg-type]
         report.probabilistic_merges = outcome.merged
         report.review_items = outcome.queued
+        report.held_by_guard = outcome.held_by_guard
         step("probabilistic")
     with unit_of_work(engine) as session:
         report.stale_review_items = review.close_stale(session)

@@ -20,8 +20,10 @@ ROW = 1
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    merge_at: float = 0.999
-    """Match probability from which a pair is linked without a person looking."""
+    merge_at: float = 0.9
+    """Match probability from which a pair is linked without a person looking. The model's prior
+    is counted from the store's own data (``linkage_model``), so a probability means what it
+    says; above this a pair the guard doubts still goes to review."""
     review_at: float = 0.5
     """Match probability from which a pair is queued for review."""
     breaker_factor: float = 5.0

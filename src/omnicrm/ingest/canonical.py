@@ -160,6 +160,20 @@ class RegistryAccount:
 
 
 @dataclass(frozen=True, slots=True)
+class Address:
+    """A postal address as typed (every part optional; ``raw`` the whole line if the source
+    has one). Normalised only for comparison (``identity.addresses``)."""
+
+    region: str | None = None
+    city: str | None = None
+    street: str | None = None
+    house: str | None = None
+    flat: str | None = None
+    postcode: str | None = None
+    raw: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Member:
     """A loyalty programme registration: becomes a customer profile with its identifiers and
     the account the old system held for it."""
@@ -177,6 +191,9 @@ class Member:
     gender: str | None = None
     city: str | None = None
     account: RegistryAccount | None = None
+    birth_date_raw: str | None = None
+    """The birth date as typed when it is no calendar date (``birth_date`` then None)."""
+    address: Address | None = None
 
 
 @dataclass(frozen=True, slots=True)

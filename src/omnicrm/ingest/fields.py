@@ -21,6 +21,8 @@ from omnicrm.ingest.catalog import Catalog, StoreRef
 _EMPTY: Mapping[str, Any] = {}
 EARLIEST_OFFSET = timedelta(hours=14)
 """The zone furthest ahead of UTC (UTC+14): a date is in the future once it is in all of them."""
+MAX_RAW_DATE = 40
+"""A birth date that is no calendar date is kept as typed up to this length (the stored column)."""
 
 
 def latest_time() -> datetime:
@@ -258,6 +260,22 @@ class Fields:
             self.fail(name, f"is in the future: {value.isoformat()}")
             return None
         return value
+
+    def birth_day(self, name: str) -> tuple[date | None, str | None]:
+        """A birth date, or the text as typed when it is no calendar date ("1985-02-30",
+        "12.13.1980"): a registry's typo is evidence to compare, not a reason to lose the member.
+        A real date in the future is still refused."""
+        value = self._required(name, False)
+        if value is None or isinstance(value, date):
+            return self.day(name, past=True), None
+        text = str(value).strip()
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            if len(text) > MAX_RAW_DATE or not any(ch.isdigit() for ch in text):
+                self.fail(name, f"not a date (YYYY-MM-DD): {value!r}")
+            return None, text
+        return self.day(name, past=True), None
 
     # -- references and identifiers ----------------------------------------------------------
 

@@ -83,7 +83,11 @@ CUSTOMER_COLUMNS = (
     "city",
     "home_store_id",
     "enrolled_at",
+    "birth_date_raw",
 )
+ADDRESS_COLUMNS = (
+    "record_type", "record_id", "region", "city", "street", "house", "flat", "postcode", "raw"
+)  # fmt: skip
 RECORD_IDENT_COLUMNS = ("record_type", "record_id", "kind", "value", "raw")
 UNSUBSCRIBED = "message_unsubscribed"
 """The event kind of an unsubscribe (``messages`` source): it withdraws the channel's consent."""
@@ -437,6 +441,7 @@ def write_members(sink: Sink, members: Sequence[Member]) -> list[Outcome]:
     ids = sink.reserve_ids("customers", len(fresh))
     now = utcnow()
     customer_rows, ident_rows, record_ident_rows, consent_rows = [], [], [], []
+    address_rows: list[tuple] = []
     registry: list[RegistryRow] = []
     for n, customer_id in zip(fresh, ids, strict=True):
         m = members[n]
@@ -454,8 +459,15 @@ def write_members(sink: Sink, members: Sequence[Member]) -> list[Outcome]:
                 m.city,
                 m.home_store_id,
                 m.enrolled_at,
+                m.birth_date_raw,
             )
         )
+        if m.address is not None:
+            a = m.address
+            address_rows.append(
+                ("member", customer_id, a.region, a.city, a.street, a.house, a.flat, a.postcode,
+                 a.raw)
+            )  # fmt: skip
         for ident in m.identifiers:
             if (ident.kind, ident.value) not in owned:
                 owned.add((ident.kind, ident.value))
@@ -468,6 +480,7 @@ def write_members(sink: Sink, members: Sequence[Member]) -> list[Outcome]:
     sink.insert("customers", CUSTOMER_COLUMNS, customer_rows)
     sink.insert("identifiers", ("kind", "value", "customer_id", "first_seen_at"), ident_rows)
     sink.insert("record_identifiers", RECORD_IDENT_COLUMNS, record_ident_rows)
+    sink.insert("record_addresses", ADDRESS_COLUMNS, address_rows)
     sink.insert(
         "consents", ("customer_id", "channel", "granted", "recorded_at", "source"), consent_rows
     )

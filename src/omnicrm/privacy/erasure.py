@@ -1,10 +1,11 @@
 """Erasure on request (S2): the person behind a profile is forgotten across the identity graph,
 while what they bought stays as anonymous facts.
 
-Every profile merged into them is anonymised (names, birth date, gender, city; the member key
-that was their card). Their identifiers go from the resolved index and from the raw records'
-``record_identifiers`` (normalised values and the channel's own spellings), and their keyed
-hashes go on the suppression list so a later import or stream does not bring them back. Free
+Every profile merged into them is anonymised (names, birth date, gender, city, registered
+address; the member key that was their card). Their identifiers go from the resolved index and
+from the raw records' ``record_identifiers`` (normalised values and the channel's own
+spellings), and their keyed hashes go on the suppression list so a later import or stream does
+not bring them back. Free
 text goes too: contact names and delivery addresses of orders, personal event attributes,
 merge and review evidence, tokens, SMS codes, the rejected import rows that quoted them.
 Orders, lines, payments, returns and the loyalty ledger keep their amounts, dates, stores and
@@ -111,11 +112,18 @@ def _anonymise_profiles(session: Session, held: Holdings) -> None:
             .values(
                 **dict.fromkeys(NAME_COLUMNS),
                 birth_date=None,
+                birth_date_raw=None,
                 gender=None,
                 city=None,
                 source_key=f"{ERASED}/{customer_id}",
             )
         )
+    addresses = T["record_addresses"]  # a member's registered address
+    session.execute(
+        delete(addresses).where(
+            addresses.c.record_type == "member", addresses.c.record_id.in_(held.profile_ids)
+        )
+    )
     for name in ("identity_merges", "identity_review_queue"):
         for row in held.tables[name]:
             session.execute(

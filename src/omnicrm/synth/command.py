@@ -28,6 +28,15 @@ def synth(
     workers: Annotated[
         int | None, typer.Option(min=1, help="Worker processes (default: up to 2).")
     ] = None,
+    hard_identity: Annotated[
+        bool,
+        typer.Option(
+            "--hard-identity",
+            help="Write only a registry of the hard identity cases (Latin-alphabet people with "
+            "no shared phone, e-mail or card: typos, swaps, broken dates, moves, families) "
+            "and its ground truth; --customers is the number of people.",
+        ),
+    ] = False,
 ) -> None:
     """Generate a synthetic omnichannel retail data set with ground truth (identity, buying model).
 
@@ -38,6 +47,12 @@ def synth(
     if fmt not in FORMATS:
         raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--fmt")
     console = Console(stderr=True)
+    if hard_identity:
+        from omnicrm.synth.hard import write_registry
+
+        records = write_registry(out, customers, seed)
+        console.print(f"{customers:,} persons, {records:,} registry records written to {out}")
+        return
     columns = (TextColumn("[bold]synth"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("persons", total=customers)

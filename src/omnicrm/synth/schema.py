@@ -43,7 +43,8 @@ MEMBERS = FileSpec(
     _cols(
         "card_no, issued_at, store_code, last_name, first_name, middle_name, birth_date, gender, "
         "phone, email, city, consent_email, consent_sms, consent_push, consent_at, card_state, "
-        "points_balance, period_spend_minor, level, level_since, points_expire_at, channel"
+        "points_balance, period_spend_minor, level, level_since, points_expire_at, channel, "
+        "region, postcode, street, house, flat, address_raw"
     ),
 )
 POS = FileSpec(

@@ -5,7 +5,7 @@ system held (card state, opening balance, level), which the migration opens in t
 from collections.abc import Mapping
 from typing import Any
 
-from omnicrm.ingest.canonical import ConsentDecision, Member, RegistryAccount
+from omnicrm.ingest.canonical import Address, ConsentDecision, Member, RegistryAccount
 from omnicrm.ingest.catalog import Catalog
 from omnicrm.ingest.fields import Fields, idents
 from omnicrm.ingest.sources.spec import STAGE_MEMBERS, Source
@@ -26,11 +26,12 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> Member:
         f.text(part, required=False, max_len=100)
         for part in ("last_name", "first_name", "middle_name")
     ]
-    birth_date = f.day("birth_date", past=True)
+    birth_date, birth_date_raw = f.birth_day("birth_date")
     gender = f.choice("gender", ("F", "M"), required=False)
     phone = f.ident("phone", "phone")
     email = f.ident("email", "email")
     city = f.text("city", required=False, max_len=100)
+    address = _address(f, city)
     flags = {channel: f.flag(f"consent_{channel}") for channel in CONSENT_CHANNELS}
     asked = any(flag is not None for flag in flags.values())
     consent_at = f.aware("consent_at", required=asked)
@@ -54,7 +55,24 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> Member:
         gender=gender,
         city=city,
         account=account,
+        birth_date_raw=birth_date_raw,
+        address=address,
     )
+
+
+ADDRESS_LIMITS = {"region": 100, "street": 200, "house": 40, "flat": 40, "postcode": 20}
+
+
+def _address(f: Fields, city: str | None) -> Address | None:
+    """The optional address columns; None when the member gave no address at all (a city alone
+    is kept on the profile, as before)."""
+    parts = {
+        name: f.text(name, required=False, max_len=size) for name, size in ADDRESS_LIMITS.items()
+    }
+    raw = f.text("address_raw", required=False, max_len=400)
+    if not raw and not any(parts.values()):
+        return None
+    return Address(city=city, raw=raw, **parts)
 
 
 def _account(f: Fields, catalog: Catalog, card: str, in_store: bool) -> RegistryAccount:
@@ -106,6 +124,12 @@ OPTIONAL_COLUMNS = (
     "level_since",
     "points_expire_at",
     "channel",
+    "region",
+    "postcode",
+    "street",
+    "house",
+    "flat",
+    "address_raw",
 )
 
 SOURCE = Source(

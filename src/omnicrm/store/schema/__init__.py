@@ -6,7 +6,7 @@ from omnicrm.store.schema.campaigns import Audience  # noqa: F401 (registers its
 from omnicrm.store.schema.campaigns_outbox import CampaignMessage  # noqa: F401 (the outbox)
 from omnicrm.store.schema.campaigns_triggers import CampaignTrigger  # noqa: F401 (triggers)
 from omnicrm.store.schema.customers import Consent, Customer, Identifier
-from omnicrm.store.schema.events import Event, RecordIdentifier
+from omnicrm.store.schema.events import Event, RecordAddress, RecordIdentifier
 from omnicrm.store.schema.identity import (
     IdentityControls,
     LinkRule,
@@ -55,6 +55,7 @@ __all__ = [
     "Payment",
     "Product",
     "QuarantinedIdentifier",
+    "RecordAddress",
     "RecordIdentifier",
     "RejectedRow",
     "ResolutionBatch",

@@ -23,6 +23,8 @@ class Customer(Base):
     first_name: Mapped[str | None] = mapped_column(String(100))
     middle_name: Mapped[str | None] = mapped_column(String(100))
     birth_date: Mapped[date | None] = mapped_column(Date)
+    birth_date_raw: Mapped[str | None] = mapped_column(String(40))
+    """A birth date as typed when it is no calendar date ("1985-02-30"): kept, compared fuzzily."""
     gender: Mapped[str | None] = mapped_column(String(1))
     city: Mapped[str | None] = mapped_column(String(100))
     home_store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))

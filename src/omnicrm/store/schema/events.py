@@ -48,3 +48,21 @@ class RecordIdentifier(Base):
     raw: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (Index(None, "kind", "value"),)
+
+
+class RecordAddress(Base):
+    """A postal address as one raw record gave it (a registry member, a delivery order): identity
+    evidence for people who share no phone, e-mail or card. Stored as typed; ``identity.addresses``
+    normalises it for comparison, so a better normaliser needs no re-import."""
+
+    __tablename__ = "record_addresses"
+
+    record_type: Mapped[str] = mapped_column(String(10), primary_key=True)  # member | order
+    record_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    region: Mapped[str | None] = mapped_column(String(100))
+    city: Mapped[str | None] = mapped_column(String(100))
+    street: Mapped[str | None] = mapped_column(String(200))
+    house: Mapped[str | None] = mapped_column(String(40))
+    flat: Mapped[str | None] = mapped_column(String(40))
+    postcode: Mapped[str | None] = mapped_column(String(20))
+    raw: Mapped[str | None] = mapped_column(String(400))

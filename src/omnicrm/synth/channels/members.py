@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from omnicrm.synth import names
 from omnicrm.synth.channels.common import card_text, person_ids
+from omnicrm.synth.channels.homes import address_columns
 from omnicrm.synth.channels.pos import house_cards
 from omnicrm.synth.formats import concat, digits, iso_date, iso_ts, null_where, pick, where
 from omnicrm.synth.geography import CITIES
@@ -20,6 +21,7 @@ from omnicrm.synth.noise import email_as, phone_as, random_phone_styles, spelled
 from omnicrm.synth.schema import MEMBERS
 from omnicrm.synth.world import Chunk, Part
 
+ADDRESS = ("region", "postcode", "street", "house", "flat", "address_raw")
 _CASHIER_STYLES = (0.2, 0.35, 0.15, 0.15, 0.05, 0.1)
 
 
@@ -87,6 +89,7 @@ def members_part(ch: Chunk) -> Part:
         "consent_push": _consent(consent[:, 2]),
         "consent_at": null_where(~asked, iso_ts(issued + 60, offset)),
         **_old_program(ch, person, is_dup, issued, store, offset),
+        **address_columns(ch.world.cfg.seed, ch.index, p.gidx[person], p.city[person], is_dup),
     }
     table = pa.table(cols)
     order = np.argsort(issued, kind="stable")
@@ -196,6 +199,7 @@ def _unowned_cards(ch: Chunk, rng: np.random.Generator) -> pa.Table:
                     "level_since",
                     "points_expire_at",
                     "channel",
+                    *ADDRESS,
                 )
             },
         }
