@@ -59,7 +59,7 @@ PAGES = (
     "/admin/users/{user}", "/admin/keys", "/admin/audit", "/customers/{anna}/privacy/erase",
     "/surveys", "/audiences", "/audiences/new", "/audiences/{audience}", "/campaigns",
     "/campaigns/new", "/campaigns/{campaign}", "/campaigns/{campaign}/results", "/campaigns/policy",
-    "/triggers", "/predictions", "/login",
+    "/triggers", "/predictions", "/finance/liability", "/login",
     *(f"/analytics/{slug}?since=2025-01-01&until=2025-03-31" for slug in BY_SLUG),
     *(f"/analytics/reports/{name}?since=2025-01-01&until=2025-03-31" for name in REPORTS),
 )  # fmt: skip
