@@ -7,7 +7,7 @@ from omnicrm.analytics.report import Report
 from omnicrm.web.formatting import compact, compact_money
 from omnicrm.web.insights import charts
 from omnicrm.web.insights.charts import TOP_SERIES, by_store_chart, top_and_other
-from omnicrm.web.insights.tables import kpi_tile, kpi_value
+from omnicrm.web.insights.tables import kpi_tile, kpi_value, named
 
 
 def _dynamics(stores: int) -> Report:
@@ -75,3 +75,13 @@ def test_pareto_labels_are_short_and_the_hover_has_the_whole_name() -> None:
     assert axis["ticktext"] == ["Пальто", "Пальто"]
     assert charts.short_label("Электроника/Аксессуары/Зарядное устройство") == "Зарядное устрой…"
     assert len(charts.short_label("x" * 40)) == charts.LABEL_WIDTH
+
+
+def test_a_ranking_chart_names_the_people_the_page_may_name() -> None:
+    report = Report(
+        "receipts", "Ranking by receipts", ["customer_id", "receipts"], [(7, 3), (9, 2)]
+    )
+    labelled = charts.ranking_chart(named(report, {7: "Иванова Анна"}), "receipts", "ru")
+    assert labelled.figure["data"][0]["y"] == ["Иванова Анна", "#9"]  # no name: the id
+    hidden = charts.ranking_chart(named(report, None), "receipts", "ru")  # a role without names
+    assert hidden.figure["data"][0]["y"] == ["#7", "#9"]

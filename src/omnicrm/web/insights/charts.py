@@ -15,7 +15,7 @@ from omnicrm.analytics.report import Report
 from omnicrm.web import formatting
 from omnicrm.web.formatting import NBSP
 from omnicrm.web.i18n import label, translate
-from omnicrm.web.insights.tables import coded, month_label
+from omnicrm.web.insights.tables import PERSON, coded, month_label
 from omnicrm.web.insights.trends import Bucket
 
 PALETTE = ["#1f6feb", "#1a7f37", "#9a6700", "#c2262e", "#8250df", "#0a7ea4", "#bf3989", "#6e7781"]
@@ -322,8 +322,9 @@ def _hbar(names: list[str], values: list, texts: list[str], lang: str, money: bo
 
 
 def ranking_chart(report: Report, column: str, lang: str) -> Chart:
+    """The top customers by ``column``, named where the page named them (``tables.named``)."""
     rows = report.records()[:TOP]
-    names = [f"#{r['customer_id']}" for r in rows]
+    names = [r.get(PERSON) or f"#{r['customer_id']}" for r in rows]
     values = [r[column] for r in rows]
     money = column.endswith("_minor")
     texts = [formatting.money(v, lang) if money else formatting.number(v, lang, 2) for v in values]

@@ -3,7 +3,7 @@ shares as percentages, dates the local way, codes (channels, segments, stages) a
 ids linked to their profile with a contact beside them, masked for roles that need masking."""
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -199,6 +199,23 @@ def cell(
     if name == "level" and levels and text in levels:
         return Cell(levels[text])
     return Cell(words(name, text, lang))
+
+
+PERSON = "person"
+"""The column ``named`` adds: the listed customer's name, for charts that show people."""
+
+
+def named(report: Report, people: dict[int, str] | None) -> Report:
+    """``report`` with each customer's name beside the id (``PERSON``), for a chart's labels;
+    unchanged where it lists no customers or the viewer may not see their names."""
+    if not people or "customer_id" not in report.columns:
+        return report
+    at = report.columns.index("customer_id")
+    return replace(
+        report,
+        columns=[*report.columns, PERSON],
+        rows=[(*row, people.get(row[at])) for row in report.rows],
+    )
 
 
 def table_of(

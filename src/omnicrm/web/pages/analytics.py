@@ -44,6 +44,7 @@ from omnicrm.web.insights.tables import (
     Table,
     kpi_tile,
     kpi_value,
+    named,
     table_of,
 )
 from omnicrm.web.insights.trends import Bucket, trends, trends_report
@@ -345,7 +346,7 @@ def _show(
         table_of(r, lang, contacts=contacts, people=names, link_customers=profiles, levels=levels)
         for r in reports.values()
     ]
-    shown_charts = view.charts(reports, filters, lang)
+    shown_charts = view.charts({k: named(r, names) for k, r in reports.items()}, filters, lang)
     return render(
         request,
         "analytics_page.html",
