@@ -43,7 +43,7 @@ Visits count purchase days only: in-store sightings (Wi-Fi, camera) are not link
 """
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC
 from fractions import Fraction
 from typing import Any
 
@@ -222,8 +222,8 @@ def kpis(db: duckdb.DuckDBPyConnection, query: Query) -> Report:
     params = prepare(db, query)
     now = _period_kpis(db, query.period, params)
     before = _period_kpis(db, query.period.previous(), params)
-    (ms,) = db.execute("SELECT epoch_ms(min(placed_at)) FROM purchases").fetchone()  # type: ignore[misc]
-    first = None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
+    (at,) = db.execute("SELECT min(placed_at) FROM purchases").fetchone()  # type: ignore[misc]
+    first = None if at is None else at.astimezone(UTC)
     coverage = previous_coverage(query.period, first)
     rows = []
     for grp, values in now.items():

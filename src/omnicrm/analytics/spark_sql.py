@@ -13,6 +13,9 @@ What sqlglot translates by itself: names of functions (``list_contains`` -> ``ar
 - ``to_days(n)`` is ``make_dt_interval(n)``.
 - ``timezone(zone, instant)`` (an instant's wall time in a zone) is ``from_utc_timestamp``.
 - ``date_part('year', age(a, b))`` (whole years from b to a) becomes the yyyymmdd difference.
+- ``isodow(t)`` (Monday 1 ... Sunday 7): sqlglot writes ``DAYOFWEEK(t) % 7 + 1``, but Spark's
+  ``DAYOFWEEK`` counts from Sunday = 1, so Monday would come out 3; it is
+  ``(DAYOFWEEK(t) + 5) % 7 + 1``.
 """
 
 import sqlglot
@@ -21,11 +24,15 @@ from sqlglot import exp
 READ, WRITE = "duckdb", "spark"
 
 
-def _yyyymmdd(value: exp.Expression) -> exp.Expression:
-    number = sqlglot.parse_one("(YEAR(v) * 10000 + MONTH(v) * 100 + DAY(v))", read=WRITE)
-    return number.transform(
+def _fill(template: str, value: exp.Expression) -> exp.Expression:
+    """The Spark expression ``template`` with ``value`` in place of its column ``v``."""
+    return sqlglot.parse_one(template, read=WRITE).transform(
         lambda n: value.copy() if isinstance(n, exp.Column) and n.name == "v" else n
     )
+
+
+def _yyyymmdd(value: exp.Expression) -> exp.Expression:
+    return _fill("(YEAR(v) * 10000 + MONTH(v) * 100 + DAY(v))", value)
 
 
 def _anonymous(node: exp.Anonymous) -> exp.Expression:
@@ -55,6 +62,8 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Div) and not node.args.get("typed"):
         node.set("this", exp.cast(node.this, exp.DataType.build("DOUBLE")))
         return node
+    if isinstance(node, exp.DayOfWeekIso):
+        return _fill("((DAYOFWEEK(v) + 5) % 7 + 1)", node.this)
     if isinstance(node, exp.ToDays):
         return exp.Anonymous(this="make_dt_interval", expressions=[node.this])
     if isinstance(node, exp.Anonymous):
