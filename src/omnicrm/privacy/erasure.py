@@ -148,6 +148,12 @@ def _anonymise_records(session: Session, held: Holdings, texts: set[str]) -> Non
     session.execute(
         update(fulfilments).where(fulfilments.c.order_id.in_(order_ids)).values(address=None)
     )
+    addresses = T["record_addresses"]  # the structured delivery addresses
+    session.execute(
+        delete(addresses).where(
+            addresses.c.record_type == "order", addresses.c.record_id.in_(order_ids)
+        )
+    )
     for row in held.tables["orders"]:
         if _quotes(row["source_key"], texts):
             session.execute(
