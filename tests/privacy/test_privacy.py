@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
-from ingest_samples import MEMBERS, write_csv
+from ingest_samples import MEMBERS, WEB_ORDER, write_csv, write_jsonl
 from sqlalchemy import Engine, String, Text, func, select
 from sqlalchemy.types import JSON
 
@@ -47,10 +47,13 @@ def _registry(tmp_path: Path) -> Path:
 
 
 def _shop(engine: Engine, exports: Path, tmp_path: Path) -> int:
-    """Every channel imported (the marketplace buyer is nobody known: left out) and resolved;
-    Anna's live profile id."""
+    """Every channel imported (the marketplace buyer is nobody known: left out) and resolved,
+    Anna's web order with its address in parts; Anna's live profile id."""
     (exports / "marketplace_orders.csv").unlink()
     (exports / "loyalty_members.csv").unlink()
+    parts = {"city": "Москва", "street": "ул. Ленина", "house": "5", "flat": "12"}
+    web = {**WEB_ORDER, "delivery": {**WEB_ORDER["delivery"], **parts}}  # kept as her address
+    write_jsonl(exports / "web_orders.jsonl", [web])
     load_program(engine, read_program_file(EXAMPLES / "retail.json"))
     import_directory(engine, exports)
     import_file(engine, _registry(tmp_path))
@@ -108,6 +111,9 @@ def test_export_holds_every_order_of_every_merged_profile(
     assert {o["source_key"] for o in tables["orders"]} == orders
     assert {r["order_id"] for r in tables["order_lines"]} == {o["id"] for o in tables["orders"]}
     assert {r["value"] for r in tables["identifiers"]} >= {ANNA_CARD, "+79162206393"}
+    assert [(r["record_type"], r["street"]) for r in tables["record_addresses"]] == [
+        ("order", "ул. Ленина")
+    ]
     assert len(tables["loyalty_accounts"]) == 2
     assert tables["consents"]
     assert any(e["kind"] == "survey_answer" for e in tables["events"])

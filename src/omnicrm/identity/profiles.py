@@ -4,9 +4,11 @@ queries and folded into comparison columns.
 Per profile: canonical Latin first and last name (``translit``) and the key of the first name's
 full form (``diminutives``: Саша and Александр agree); the surname's initial (a marketplace shows
 "Анна И."); the birth date as its eight digits (a date typed wrong, "1985-02-30", kept raw at
-import, still compares digit by digit); gender; the address the member registered, or else the
-one its latest delivery went to (``addresses``: region, city, street, house, flat, postcode); and
-the phone digits a masked phone still shows (operator code and last two digits).
+import, still compares digit by digit); gender; the address the member registered (registry or
+enrolment), or else the structured address of its latest order that gave one (web, app, call
+centre), or else the free-text line its latest delivery went to (``addresses``: region, city,
+street, house, flat, postcode); and the phone digits a masked phone still shows (operator code
+and last two digits).
 
 Every column is built as an explicit ``pa.string()``: a store whose addresses are all empty would
 otherwise give Arrow's null type, on which DuckDB's ``jaro_winkler`` fails.
@@ -39,9 +41,10 @@ _DMY = re.compile(r"^\s*(\d{1,2})[./ -](\d{1,2})[./ -](\d{4})\s*$")
 
 
 def read_profiles(engine: Engine) -> pa.Table:
-    """One row per live profile: its registry facts (or the name its orders gave), its address,
-    its latest delivery address and the phone its records carried most often (a quarantined
-    family phone says nothing about who is who). Plain reads, joined in DuckDB."""
+    """One row per live profile: its registry facts (or the name its orders gave), its best
+    structured address (registered before ordered; of orders, the latest), its latest delivery
+    line and the phone its records carried most often (a quarantined family phone says nothing
+    about who is who). Plain reads, joined in DuckDB."""
     reads = {
         "people": (
             """SELECT id, first_name, last_name, birth_date, birth_date_raw, gender, city
@@ -68,9 +71,15 @@ def read_profiles(engine: Engine) -> pa.Table:
             [("customer_id", pa.int64()), ("phone", pa.string()), ("n", pa.int64())],
         ),
         "places": (
-            """SELECT record_id, region, city, street, house, flat, postcode, raw
-               FROM record_addresses WHERE record_type = 'member'""",
-            [("customer_id", pa.int64())]
+            """SELECT record_id, 0, 0, region, city, street, house, flat, postcode, raw
+               FROM record_addresses WHERE record_type = 'member'
+               UNION ALL
+               SELECT o.customer_id, 1, o.id, a.region, a.city, a.street, a.house, a.flat,
+                      a.postcode, a.raw
+               FROM record_addresses a JOIN orders o ON a.record_type = 'order'
+                                                    AND o.id = a.record_id
+               WHERE o.customer_id IS NOT NULL""",
+            [("customer_id", pa.int64()), ("rank", pa.int64()), ("seq", pa.int64())]
             + [(c, pa.string()) for c in ("region", "a_city", "street", "house", "flat")]
             + [("postcode", pa.string()), ("address_raw", pa.string())],
         ),
@@ -93,7 +102,10 @@ def read_profiles(engine: Engine) -> pa.Table:
            FROM people p LEFT JOIN names n USING (customer_id)
            LEFT JOIN (SELECT customer_id, arg_max(phone, (n, phone)) AS phone FROM phones
                       GROUP BY customer_id) b USING (customer_id)
-           LEFT JOIN places a USING (customer_id) LEFT JOIN deliveries d USING (customer_id)
+           LEFT JOIN (SELECT * EXCLUDE (rank, seq) FROM places QUALIFY row_number()
+                      OVER (PARTITION BY customer_id ORDER BY rank, seq DESC) = 1) a
+                USING (customer_id)
+           LEFT JOIN deliveries d USING (customer_id)
            ORDER BY p.customer_id"""
         )
         .to_arrow_table()

@@ -50,6 +50,20 @@ class StatusChange:
 
 
 @dataclass(frozen=True, slots=True)
+class Address:
+    """A postal address as typed (every part optional; ``raw`` the whole line if the source
+    has one). Normalised only for comparison (``identity.addresses``)."""
+
+    region: str | None = None
+    city: str | None = None
+    street: str | None = None
+    house: str | None = None
+    flat: str | None = None
+    postcode: str | None = None
+    raw: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Order:
     """A sale from any channel. ``total_minor`` is the goods total (lines after discounts);
     delivery cost is on the fulfilment, and payments cover both."""
@@ -70,6 +84,8 @@ class Order:
     utm_source: str | None = None
     utm_medium: str | None = None
     utm_campaign: str | None = None
+    address: Address | None = None
+    """The delivery address in parts, when the channel gave them (identity evidence)."""
 
     @property
     def subtotal_minor(self) -> int:
@@ -157,20 +173,6 @@ class RegistryAccount:
     level_since: datetime | None = None
     points_expire_at: datetime | None = None
     channel: str = "registry"
-
-
-@dataclass(frozen=True, slots=True)
-class Address:
-    """A postal address as typed (every part optional; ``raw`` the whole line if the source
-    has one). Normalised only for comparison (``identity.addresses``)."""
-
-    region: str | None = None
-    city: str | None = None
-    street: str | None = None
-    house: str | None = None
-    flat: str | None = None
-    postcode: str | None = None
-    raw: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

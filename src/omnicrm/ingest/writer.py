@@ -15,6 +15,7 @@ from typing import Any
 from omnicrm.core.clock import utcnow
 from omnicrm.core.errors import FieldError
 from omnicrm.ingest.canonical import (
+    Address,
     Canonical,
     Event,
     Ident,
@@ -169,6 +170,11 @@ def _identifier_rows(record_type: str, record_id: int, identifiers: Sequence[Ide
     return [(record_type, record_id, i.kind, i.value, i.raw) for i in identifiers]
 
 
+def address_row(record_type: str, record_id: int, a: Address) -> Row:
+    """The ``record_addresses`` row of the address a raw record carried."""
+    return (record_type, record_id, a.region, a.city, a.street, a.house, a.flat, a.postcode, a.raw)
+
+
 def write_orders(sink: Sink, orders: Sequence[Order]) -> list[Outcome]:
     outcomes, fresh, first = _fresh(sink, "orders", orders)
     ids = sink.reserve_ids("orders", len(fresh))
@@ -180,6 +186,7 @@ def write_orders(sink: Sink, orders: Sequence[Order]) -> list[Outcome]:
         [],
         [],
     )
+    address_rows: list[Row] = []
     for i, order_id in zip(fresh, ids, strict=True):
         o = orders[i]
         subtotal = discount = total = 0
@@ -224,6 +231,8 @@ def write_orders(sink: Sink, orders: Sequence[Order]) -> list[Outcome]:
         fulfil_rows.append((order_id, f.kind, f.store_id, f.pickup_point, f.address, f.cost_minor))
         status_rows.extend((order_id, s.status, s.at, o.source) for s in o.status_history)
         ident_rows.extend(_identifier_rows("order", order_id, o.identifiers))
+        if o.address is not None:
+            address_rows.append(address_row("order", order_id, o.address))
         outcomes[i] = Outcome("inserted", order_id, len(o.lines))
     sink.insert("orders", ORDER_COLUMNS, order_rows)
     sink.insert("order_lines", LINE_COLUMNS, line_rows)
@@ -235,6 +244,7 @@ def write_orders(sink: Sink, orders: Sequence[Order]) -> list[Outcome]:
     )
     sink.insert("order_status_history", ("order_id", "status", "at", "source"), status_rows)
     sink.insert("record_identifiers", RECORD_IDENT_COLUMNS, ident_rows)
+    sink.insert("record_addresses", ADDRESS_COLUMNS, address_rows)
     _fill_batch_duplicates(outcomes, orders, first)
     return outcomes  # type: ignore[return-value]
 
@@ -441,7 +451,7 @@ def write_members(sink: Sink, members: Sequence[Member]) -> list[Outcome]:
     ids = sink.reserve_ids("customers", len(fresh))
     now = utcnow()
     customer_rows, ident_rows, record_ident_rows, consent_rows = [], [], [], []
-    address_rows: list[tuple] = []
+    address_rows: list[Row] = []
     registry: list[RegistryRow] = []
     for n, customer_id in zip(fresh, ids, strict=True):
         m = members[n]
@@ -463,11 +473,7 @@ def write_members(sink: Sink, members: Sequence[Member]) -> list[Outcome]:
             )
         )
         if m.address is not None:
-            a = m.address
-            address_rows.append(
-                ("member", customer_id, a.region, a.city, a.street, a.house, a.flat, a.postcode,
-                 a.raw)
-            )  # fmt: skip
+            address_rows.append(address_row("member", customer_id, m.address))
         for ident in m.identifiers:
             if (ident.kind, ident.value) not in owned:
                 owned.add((ident.kind, ident.value))

@@ -24,10 +24,10 @@ from omnicrm.identity.incremental import find_profile
 from omnicrm.identity.normalize import normalize
 from omnicrm.loyalty import repository
 from omnicrm.loyalty.ledger import CardState
-from omnicrm.loyalty.schemas import EnrolOut, EnrolRequest, SmsCodeOut
+from omnicrm.loyalty.schemas import AddressIn, EnrolOut, EnrolRequest, SmsCodeOut
 from omnicrm.loyalty.social_login import SocialAccount, TokenVerifier
 from omnicrm.store.db import unit_of_work
-from omnicrm.store.schema import Consent, Customer, Identifier
+from omnicrm.store.schema import Consent, Customer, Identifier, RecordAddress
 from omnicrm.store.schema.loyalty import LoyaltyAccount, LoyaltySmsCode
 
 CODE_TTL = timedelta(minutes=5)
@@ -153,6 +153,14 @@ def _attach(session: Session, kind: str, value: str, customer_id: int, now: date
         row.customer_id = customer_id
 
 
+def _keep_address(session: Session, customer_id: int, address: AddressIn) -> None:
+    """The address the member gave becomes the profile's registered address (``member``, as a
+    registry member's), replacing an older one: identity compares it with other records'."""
+    parts = {name: value or None for name, value in address.model_dump().items()}
+    if any(parts.values()):
+        session.merge(RecordAddress(record_type="member", record_id=customer_id, **parts))
+
+
 def _card_number(account_id: int) -> str:
     return f"2{account_id:012d}"
 
@@ -199,6 +207,8 @@ def enrol_member(
         customer_id = customer.id
     for kind, value in [*keys, *([device] if device else [])]:
         _attach(session, kind, value, customer_id, now)
+    if request.address is not None:
+        _keep_address(session, customer_id, request.address)
     for channel, granted in request.consents.items():
         session.add(
             Consent(

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from omnicrm.core.bounds import AwareInstant, LineNo, Money, Points, PositivePoints, Quantity
 from omnicrm.customers.schemas import CartOut
+from omnicrm.ingest.sources.postal import PART_LIMITS, RAW_LIMIT
 
 IdKind = Literal["phone", "card", "email", "qr", "wallet", "nfc", "biometric", "account"]
 TOKEN_KINDS = ("qr", "wallet", "nfc", "biometric")
@@ -290,6 +291,20 @@ class SocialLogin(_In):
     id_token: str = Field(min_length=1, max_length=16_384)
 
 
+class AddressIn(_In):
+    """The member's postal address, every part optional (``raw``: the whole line as typed); kept
+    as identity evidence of who the member is, as a registry member's is."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    region: str | None = Field(None, max_length=PART_LIMITS["region"])
+    city: str | None = Field(None, max_length=PART_LIMITS["city"])
+    street: str | None = Field(None, max_length=PART_LIMITS["street"], examples=["ул. Ленина"])
+    house: str | None = Field(None, max_length=PART_LIMITS["house"], examples=["5к2"])
+    flat: str | None = Field(None, max_length=PART_LIMITS["flat"], examples=["12"])
+    postcode: str | None = Field(None, max_length=PART_LIMITS["postcode"], examples=["101000"])
+    raw: str | None = Field(None, max_length=RAW_LIMIT, examples=["ул. Ленина, д. 5, кв. 12"])
+
+
 class EnrolRequest(_In):
     channel: Literal["till", "web", "sms", "messenger", "social", "wifi", "call_centre"]
     program: str | None = None
@@ -306,6 +321,7 @@ class EnrolRequest(_In):
     social: SocialLogin | None = Field(
         None, description="Social login: needed for the social channel, verified with the provider"
     )
+    address: AddressIn | None = Field(None, description="The member's postal address (optional)")
 
     @model_validator(mode="after")
     def _contact(self) -> "EnrolRequest":

@@ -4,8 +4,8 @@ while what they bought stays as anonymous facts.
 Every profile merged into them is anonymised (names, birth date, gender, city, registered
 address; the member key that was their card). Their identifiers go from the resolved index and
 from the raw records' ``record_identifiers`` (normalised values and the channel's own
-spellings), and their keyed hashes go on the suppression list so a later import or stream does
-not bring them back. Free
+spellings), the addresses those records gave from ``record_addresses``, and their keyed
+hashes go on the suppression list so a later import or stream does not bring them back. Free
 text goes too: contact names and delivery addresses of orders, personal event attributes,
 merge and review evidence, tokens, SMS codes, the rejected import rows that quoted them.
 Orders, lines, payments, returns and the loyalty ledger keep their amounts, dates, stores and
@@ -76,6 +76,7 @@ def _personal_texts(held: Holdings, pairs: set[tuple[str, str]]) -> set[str]:
     texts |= {r[c] for r in held.tables["customers"] for c in NAME_COLUMNS if r[c]}
     texts |= {r["contact_name"] for r in held.tables["orders"] if r["contact_name"]}
     texts |= {r["address"] for r in held.tables["fulfilments"] if r["address"]}
+    texts |= {r["raw"] for r in held.tables["record_addresses"] if r["raw"]}
     texts |= {r["value"] for r in held.tables["loyalty_tokens"]}
     return {t for t in texts if len(t) >= MIN_SCANNED}
 
@@ -93,12 +94,16 @@ def _suppress(
 
 
 def _forget_identifiers(session: Session, held: Holdings, pairs: set[tuple[str, str]]) -> None:
-    ri, q = T["record_identifiers"], T["quarantined_identifiers"]
+    q = T["quarantined_identifiers"]
     for profiled in ("identifiers", "customer_predictions"):  # a model's view of them goes too
         session.execute(delete(T[profiled]).where(T[profiled].c.customer_id.in_(held.profile_ids)))
-    keys = [(r["record_type"], r["record_id"]) for r in held.tables["record_identifiers"]]
-    for chunk in _chunks(keys):
-        session.execute(delete(ri).where(tuple_(ri.c.record_type, ri.c.record_id).in_(chunk)))
+    for name in ("record_identifiers", "record_addresses"):  # what their raw records carried
+        table = T[name]
+        keys = sorted({(r["record_type"], r["record_id"]) for r in held.tables[name]})
+        for chunk in _chunks(keys):
+            session.execute(
+                delete(table).where(tuple_(table.c.record_type, table.c.record_id).in_(chunk))
+            )
     for chunk in _chunks(sorted(pairs)):
         session.execute(delete(q).where(tuple_(q.c.kind, q.c.value).in_(chunk)))
 
@@ -118,12 +123,6 @@ def _anonymise_profiles(session: Session, held: Holdings) -> None:
                 source_key=f"{ERASED}/{customer_id}",
             )
         )
-    addresses = T["record_addresses"]  # a member's registered address
-    session.execute(
-        delete(addresses).where(
-            addresses.c.record_type == "member", addresses.c.record_id.in_(held.profile_ids)
-        )
-    )
     for name in ("identity_merges", "identity_review_queue"):
         for row in held.tables[name]:
             session.execute(

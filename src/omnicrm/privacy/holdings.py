@@ -79,6 +79,7 @@ GRAPH: tuple[tuple[str, Condition], ...] = (
     ("returns", _returns),
     ("events", _profiles("customer_id")),
     ("record_identifiers", _record_identifiers),
+    ("record_addresses", _record_identifiers),  # keyed by record the same way
     ("loyalty_registry", _profiles("customer_id")),
     ("customer_predictions", _profiles("customer_id")),
     ("loyalty_accounts", _profiles("customer_id")),

@@ -7,6 +7,7 @@ from omnicrm.ingest.canonical import Order, StatusChange
 from omnicrm.ingest.catalog import Catalog
 from omnicrm.ingest.fields import Fields, idents
 from omnicrm.ingest.sources.order_parts import parse_fulfilment, parse_lines
+from omnicrm.ingest.sources.postal import PARTS, order_address
 from omnicrm.ingest.sources.spec import STAGE_ORDERS, Source
 
 
@@ -17,6 +18,7 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> Order:
     phone = f.ident("phone", "caller_number")
     name = f.text("customer_name", required=False)
     fulfilment = parse_fulfilment(f, catalog, kind="delivery_type", pickup_point=None)
+    address = order_address(f, fulfilment.address if fulfilment else None)
     lines = parse_lines(f.items("lines"), catalog)
     f.done()
     return Order(
@@ -30,6 +32,7 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> Order:
         status_history=(StatusChange("created", created_at),),  # type: ignore[arg-type]
         identifiers=idents(phone),
         contact_name=name,
+        address=address,
     )
 
 
@@ -56,4 +59,5 @@ SOURCE = Source(
     group_by=("order_ref",),
     line_fields=("line_no", "sku", "qty", "price_minor", "discount_minor"),
     columns=COLUMNS,
+    optional_columns=PARTS,
 )

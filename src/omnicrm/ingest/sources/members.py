@@ -8,6 +8,7 @@ from typing import Any
 from omnicrm.ingest.canonical import Address, ConsentDecision, Member, RegistryAccount
 from omnicrm.ingest.catalog import Catalog
 from omnicrm.ingest.fields import Fields, idents
+from omnicrm.ingest.sources.postal import PARTS, RAW_LIMIT, read_parts
 from omnicrm.ingest.sources.spec import STAGE_MEMBERS, Source
 
 CONSENT_CHANNELS = ("email", "sms", "push")
@@ -60,16 +61,11 @@ def validate(raw: Mapping[str, Any], catalog: Catalog) -> Member:
     )
 
 
-ADDRESS_LIMITS = {"region": 100, "street": 200, "house": 40, "flat": 40, "postcode": 20}
-
-
 def _address(f: Fields, city: str | None) -> Address | None:
     """The optional address columns; None when the member gave no address at all (a city alone
     is kept on the profile, as before)."""
-    parts = {
-        name: f.text(name, required=False, max_len=size) for name, size in ADDRESS_LIMITS.items()
-    }
-    raw = f.text("address_raw", required=False, max_len=400)
+    parts = read_parts(f, (name for name in PARTS if name != "city"))
+    raw = f.text("address_raw", required=False, max_len=RAW_LIMIT)
     if not raw and not any(parts.values()):
         return None
     return Address(city=city, raw=raw, **parts)

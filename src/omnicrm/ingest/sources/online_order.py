@@ -14,6 +14,7 @@ from omnicrm.ingest.sources.order_parts import (
     parse_lines,
     parse_status_history,
 )
+from omnicrm.ingest.sources.postal import order_address
 
 
 def online_order_validator(
@@ -45,7 +46,9 @@ def online_order_validator(
         payments: list[Payment | None] = [
             _payment(item) for item in f.items("payments", min_items=0)
         ]
-        fulfilment = parse_fulfilment(f.nested("delivery"), catalog, cost="cost")
+        delivery = f.nested("delivery")
+        fulfilment = parse_fulfilment(delivery, catalog, cost="cost")
+        address = order_address(delivery, fulfilment.address if fulfilment else None)
         history = parse_status_history(f)
         if payments and fulfilment is not None:
             check_payments(f, "payments", payments, lines, extra=fulfilment.cost_minor)
@@ -66,6 +69,7 @@ def online_order_validator(
             utm_source=utm_source,
             utm_medium=utm_medium,
             utm_campaign=utm_campaign,
+            address=address,
         )
 
     return validate
