@@ -23,8 +23,9 @@ from omnicrm.core.settings import get_settings
 from omnicrm.ingest.canonical import Canonical
 from omnicrm.ingest.catalog import Catalog, load_catalog
 from omnicrm.ingest.columnar.frames import FrameReader, RecordFrame
+from omnicrm.ingest.columnar.json_frames import JsonFrame, JsonFrameReader
 from omnicrm.ingest.columnar.plain_orders import PlainOrders, write_plain_orders
-from omnicrm.ingest.columnar.plans import PLANS
+from omnicrm.ingest.columnar.plans import PLANS, Frame
 from omnicrm.ingest.encoding import UTF8
 from omnicrm.ingest.outcome import Outcome
 from omnicrm.ingest.readers import RawRecord, RecordReader, UnreadableFile
@@ -86,9 +87,12 @@ class FileImport:
     """Read column-wise when the source has a plan (``columnar.NotColumnar`` if the file turns
     out irregular: the import goes on with ``columnar=False``)."""
 
-    def batches(self) -> tuple[RecordReader | FrameReader, Iterator[tuple[int, "Batch"]]]:
-        if self.columnar and self.source.name in PLANS and self.path.suffix != ".jsonl":
-            frames = FrameReader(self.path, self.source, self.batch_size, self.encoding)
+    def batches(
+        self,
+    ) -> tuple[RecordReader | FrameReader | JsonFrameReader, Iterator[tuple[int, "Batch"]]]:
+        plan = PLANS.get(self.source.name) if self.columnar else None
+        frames = plan and plan.reader(self.path, self.source, self.batch_size, self.encoding)
+        if frames is not None:
             return frames, enumerate(frames, 1)
         reader = RecordReader(self.path, self.source, self.encoding)
         return reader, enumerate(_batches(reader, self.batch_size), 1)
@@ -97,7 +101,7 @@ class FileImport:
         """The batch validated, or None when an earlier run committed it."""
         if batch_no in self.committed:
             return None
-        if isinstance(batch, RecordFrame):
+        if isinstance(batch, RecordFrame | JsonFrame):
             return _prepare_frame(self.source, batch, self.catalog)
         return Prepared(_validate_batch(self.source, batch, self.catalog))
 
@@ -151,7 +155,7 @@ def _batches(records: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord
         yield batch
 
 
-Batch = list[RawRecord] | RecordFrame
+Batch = list[RawRecord] | Frame
 Validated = list[tuple[RawRecord, Canonical | InvalidRecord]]
 
 
@@ -168,10 +172,10 @@ class Prepared:
             self.records = len(self.checked)
 
 
-def _prepare_frame(source: Source, frame: RecordFrame, catalog: Catalog) -> Prepared:
+def _prepare_frame(source: Source, frame: Frame, catalog: Catalog) -> Prepared:
     """Plain records column-wise, the others through the validator. A plain record whose key
     repeats in the batch goes to the validator too, so the first of a key wins as it would."""
-    plain = PLANS[source.name](frame, catalog)
+    plain = PLANS[source.name].plain(frame, catalog)
     others = np.setdiff1d(np.arange(frame.records), plain.records)
     checked = _validate_batch(source, frame.raw_records(others), catalog)
     keys = plain.keys()

@@ -41,6 +41,11 @@ class PlainOrders:
     parts: dict[str, Part] = field(default_factory=dict)
     lines_per_order: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
+    @classmethod
+    def empty(cls, source: str) -> "PlainOrders":
+        """No plain orders: every record of the batch goes to the validator."""
+        return cls(source, np.zeros(0, np.int64), {"source_key": pa.array([], pa.string())})
+
     def __len__(self) -> int:
         return len(self.records)
 
