@@ -195,8 +195,9 @@ def test_fast_path_stores_and_reports_what_the_validator_does(
 def test_batches_that_do_not_parse_column_wise_go_to_the_validator(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A value of another JSON type, a key twice, a line that is no object or no JSON: the
-    batch holding it is validated record by record, the batches around it column-wise."""
+    """A value of another JSON type, a key twice, a line that is no object or no JSON, a byte
+    order mark, bytes that are not UTF-8: the batch holding it is validated record by record,
+    the batches around it column-wise."""
     monkeypatch.setattr(get_settings(), "import_batch_size", 2)
     lines = [orjson.dumps(o) for o in _orders("web")[:12]]
     odd = [
@@ -205,10 +206,12 @@ def test_batches_that_do_not_parse_column_wise_go_to_the_validator(
         b'{"order_id": "Q3", "order_id": "Q4"}',
         b"[1, 2]",
         b"{not json",
+        b"\xef\xbb\xbf" + orjson.dumps({**PLAIN, "order_id": "Q6"}),
+        orjson.dumps({**PLAIN, "order_id": "Q7"}).replace(b"Q7", b"Q\xff"),
         orjson.dumps({**PLAIN, "order_id": "Q5", "items": [{**PLAIN["items"][0], "qty": 2.0}]}),
         b"",
     ]
-    for at, line in zip(range(1, 30, 3), odd, strict=False):
+    for at, line in zip(range(1, 40, 3), odd, strict=False):
         lines.insert(at, line)
     same_import(engine, _write(_path(tmp_path, "web"), lines), tmp_path, monkeypatch, STORES)
 

@@ -4,7 +4,8 @@ makes: one record per non-blank line, ``batch_size`` records a batch, each with 
 A batch is parsed against the source's schema, strictly: a value of another JSON type than the
 schema's (a number where text is expected, a fraction where an integer is), a key given twice or
 a line that is not an object fails the whole batch, which then goes to the validator record by
-record (``table`` is None). Keys the schema does not name are ignored, as the validators do.
+record (``table`` is None), as does one with bytes that are not UTF-8 or a byte order mark.
+Keys the schema does not name are ignored, as the validators do.
 """
 
 import io
@@ -18,6 +19,8 @@ import pyarrow.json as pajson
 
 from omnicrm.ingest.readers import RawRecord, json_record
 from omnicrm.ingest.sources import Source
+
+BOM = "\ufeff".encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +77,10 @@ class JsonFrameReader:
 def parse_lines(lines: list[bytes], schema: pa.Schema) -> pa.Table | None:
     """``lines`` as one table of ``schema`` (a row per line), or None if any line does not fit."""
     text = b"".join(line if line.endswith(b"\n") else line + b"\n" for line in lines)
+    if BOM in text:  # Arrow skips a byte order mark that the record reader refuses
+        return None
     try:
+        text.decode()  # Arrow keeps bytes that are not UTF-8 as text
         table = pajson.read_json(
             io.BytesIO(text),
             read_options=pajson.ReadOptions(use_threads=False, block_size=max(len(text), 1)),
@@ -82,6 +88,6 @@ def parse_lines(lines: list[bytes], schema: pa.Schema) -> pa.Table | None:
                 explicit_schema=schema, unexpected_field_behavior="ignore"
             ),
         )
-    except pa.ArrowException:
+    except (pa.ArrowException, UnicodeDecodeError):
         return None
     return table if table.num_rows == len(lines) else None
