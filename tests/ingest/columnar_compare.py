@@ -1,6 +1,7 @@
 """The check behind every columnar plan: a file imported column-wise and record by record
 stores the same rows and reports the same counts and errors."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy import Engine, select
 
 from omnicrm.ingest import batches
 from omnicrm.ingest.batches import source_of
-from omnicrm.ingest.bulk import import_file
+from omnicrm.ingest.bulk import ImportReport, import_file
 from omnicrm.store.db import make_engine, read_session
 from omnicrm.store.migrate import upgrade
 from omnicrm.store.schema import (
@@ -115,14 +116,19 @@ def same_import(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     stores: list[list[str]],
-) -> None:
+    setup: Callable[[Engine], None] | None = None,
+) -> ImportReport:
     """``path`` imported column-wise into ``engine`` and record by record into a fresh SQLite
-    database stores the same rows and reports the same counts and errors; a rerun adds none."""
+    database (both first given ``stores``, the products and ``setup``) stores the same rows and
+    reports the same counts, errors and suppressed rows; a rerun adds none. The column-wise
+    report comes back."""
     slow = make_engine(f"sqlite:///{tmp_path / 'slow.db'}")
     upgrade(slow)
     for target in (engine, slow):
         import_file(target, write_csv(tmp_path / "stores.csv", stores))
         import_file(target, write_csv(tmp_path / "products.csv", PRODUCTS))
+        if setup is not None:
+            setup(target)
     fast_report = _import(engine, path, True, monkeypatch)
     slow_report = _import(slow, path, False, monkeypatch)
     source = source_of(path).name
@@ -131,13 +137,16 @@ def same_import(
         assert fast[::3] == slow_counts[::3]
     else:
         assert fast == slow_counts
-    assert sorted(fast_report.errors, key=repr) == sorted(slow_report.errors, key=repr)
+    for listed in ("errors", "suppressed"):
+        fast_rows, slow_rows = getattr(fast_report, listed), getattr(slow_report, listed)
+        assert sorted(fast_rows, key=repr) == sorted(slow_rows, key=repr)
     assert _stored(engine) == _stored(slow)
     again = _import(engine, path, True, monkeypatch)
     assert again.total.inserted == 0
     slow.dispose()
+    return fast_report
 
 
 def _counts(report, source: str):  # type: ignore[no-untyped-def]
     c = report.sources[source]
-    return (c.records, c.inserted, c.duplicates, c.rejected, c.lines)
+    return (c.records, c.inserted, c.duplicates, c.rejected, c.lines, c.suppressed)

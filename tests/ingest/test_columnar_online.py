@@ -5,6 +5,7 @@ errors, across batch boundaries, with batches that do not parse column-wise in b
 
 import copy
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,8 @@ import orjson
 import pytest
 from columnar_compare import same_import
 from ingest_samples import PRODUCTS, WEB_ORDER, write_csv
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from omnicrm.core.settings import get_settings
 from omnicrm.ingest.bulk import import_file
@@ -21,6 +23,8 @@ from omnicrm.ingest.catalog import load_catalog
 from omnicrm.ingest.columnar.json_frames import JsonFrameReader
 from omnicrm.ingest.columnar.plans import PLANS
 from omnicrm.ingest.sources import SOURCES
+from omnicrm.privacy.suppression import digest
+from omnicrm.store.schema import Customer, Erasure, Order, Suppression
 
 STORES = [
     ["store_code", "name", "city", "region", "timezone", "kind", "opened_on"],
@@ -230,3 +234,49 @@ def test_the_plain_orders_are_the_ones_taken_column_wise(engine: Engine, tmp_pat
     expected = [n for n, (is_plain, _) in enumerate(ORDERS) if is_plain]
     assert plain.records.tolist() == expected
     assert np.array_equal(plain.lines_per_order, [2 if n == 7 else 1 for n in expected])
+
+
+def _erase_phone(engine: Engine) -> None:
+    """The person with PLAIN's phone was erased: the phone is on the suppression list."""
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    with Session(engine) as session:
+        customer = Customer(created_at=now, source="test", source_key="erased")
+        session.add(customer)
+        session.flush()
+        erasure = Erasure(
+            customer_id=customer.id,
+            profile_ids=[customer.id],
+            reason="asked",
+            actor="test",
+            erased_at=now,
+        )
+        session.add(erasure)
+        session.flush()
+        phone = PLAIN["customer"]["phone"]
+        session.add(
+            Suppression(
+                kind="phone",
+                digest=digest("phone", phone),
+                erasure_id=erasure.id,
+                created_at=now,
+            )
+        )
+        session.commit()
+
+
+def test_an_erased_persons_identifier_is_stripped_as_the_validator_strips_it(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The order loses the phone, its contact name and its delivery address; the report names
+    its row; the other orders keep theirs."""
+    orders = _orders("web")[:8]
+    for order in orders[4:]:
+        order["customer"]["phone"] = "+79990000000"
+    path = _write(_path(tmp_path, "web"), [orjson.dumps(o) for o in orders])
+    report = same_import(engine, path, tmp_path, monkeypatch, STORES, setup=_erase_phone)
+    assert [row.row_no for row in report.suppressed] == [1, 2, 3]  # W3 names no phone
+    with engine.connect() as conn:
+        kept = conn.execute(
+            select(Order.source_key).where(Order.contact_name.is_not(None))
+        ).scalars()
+        assert sorted(kept) == ["W4", "W6", "W7"]  # W5 has no name

@@ -166,6 +166,8 @@ class Prepared:
     checked: Validated
     plain: PlainOrders | None = None
     records: int = field(default=-1)
+    plain_rows: list[int] = field(default_factory=list)
+    """The file row of each plain order (its first row), for the report."""
 
     def __post_init__(self) -> None:
         if self.records < 0:
@@ -188,7 +190,7 @@ def _prepare_frame(source: Source, frame: Frame, catalog: Catalog) -> Prepared:
         order = np.argsort(np.concatenate([others, moved]), kind="stable")
         checked = [checked[i] for i in order]
         plain = plain.only(~moving)
-    return Prepared(checked, plain, frame.records)
+    return Prepared(checked, plain, frame.records, frame.row_nos_of(plain.records))
 
 
 def _validate_batch(source: Source, raws: list[RawRecord], catalog: Catalog) -> Validated:
@@ -250,11 +252,14 @@ def _write_batch(
         (raw, result) for raw, result in checked if isinstance(result, InvalidRecord)
     ]
     suppressed: list[RejectedRow] = []
-    for raw, outcome in [*((None, o) for o in plain), *zip(valid, outcomes, strict=True)]:
+    entries = [
+        *((None, row_no, o) for row_no, o in zip(batch.plain_rows, plain, strict=True)),
+        *((raw, raw[0].row_no, o) for raw, o in zip(valid, outcomes, strict=True)),
+    ]
+    for raw, row_no, outcome in entries:
         if outcome.suppressed:
             counts.suppressed += 1
-            if raw is not None:
-                suppressed.append(_suppressed_row(source, path, raw[0], outcome))
+            suppressed.append(_suppressed_row(source, path, row_no, outcome))
         if outcome.status == "suppressed":
             continue
         if outcome.status == "rejected":  # only a validated record: plain orders never are
@@ -319,7 +324,7 @@ def _write_batch(
     return counts, [e for _, e in errors], suppressed
 
 
-def _suppressed_row(source: Source, path: Path, raw: RawRecord, outcome: Outcome) -> RejectedRow:
+def _suppressed_row(source: Source, path: Path, row_no: int, outcome: Outcome) -> RejectedRow:
     done = "not recreated" if outcome.status == "suppressed" else "stored without them"
     message = f"{outcome.suppressed} identifier(s) of an erased person: {done}"
-    return RejectedRow(source.name, path.name, raw.row_no, "identifiers", message)
+    return RejectedRow(source.name, path.name, row_no, "identifiers", message)

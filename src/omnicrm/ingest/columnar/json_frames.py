@@ -37,6 +37,9 @@ class JsonFrame:
     def records(self) -> int:
         return len(self.lines)
 
+    def row_nos_of(self, records: np.ndarray) -> list[int]:
+        return [self.row_nos[r] for r in records.tolist()]
+
     def raw_records(self, records: np.ndarray) -> list[RawRecord]:
         """Records as the row-by-row reader makes them, for the source's validator."""
         return [json_record(self.lines[r], self.row_nos[r]) for r in records.tolist()]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from omnicrm.ingest.outcome import Outcome
 from omnicrm.ingest.sinks import Sink
@@ -96,8 +97,9 @@ def write_plain_orders(sink: Sink, plain: PlainOrders) -> list[Outcome]:
 
 
 def _strip_suppressed(sink: Sink, plain: PlainOrders) -> np.ndarray:
-    """Take erased people's identifiers off (``privacy.suppression``): these orders carry
-    nothing else personal. How many each order lost."""
+    """Take erased people's identifiers off (``privacy.suppression``), and with them the free
+    text (contact name, delivery address) of the orders that lost one, as ``strip_record``
+    does. How many each order lost."""
     stripped = np.zeros(len(plain), np.int64)
     part = plain.parts.get(IDENTS)
     if part is None or not len(part.owner):
@@ -109,7 +111,19 @@ def _strip_suppressed(sink: Sink, plain: PlainOrders) -> np.ndarray:
         hit = np.fromiter((p in suppressed for p in pairs), dtype=bool, count=len(pairs))
         np.add.at(stripped, part.owner[hit], 1)
         plain.parts[IDENTS] = Part(part.owner[~hit], _take(part.columns, ~hit), part.id_column)
+        _blank(plain.orders, np.arange(len(plain)), "contact_name", stripped)
+        if "fulfilments" in plain.parts:
+            part = plain.parts["fulfilments"]
+            _blank(part.columns, part.owner, "address", stripped)
     return stripped
+
+
+def _blank(columns: Columns, owner: np.ndarray, name: str, stripped: np.ndarray) -> None:
+    """Column ``name`` (if the orders have it) null in the rows of orders that lost one."""
+    if name in columns:
+        values = _array(columns[name])
+        lost = pa.array(stripped[owner] > 0)
+        columns[name] = pc.if_else(lost, pa.scalar(None, values.type), values)
 
 
 def _take(columns: Columns, keep: np.ndarray) -> Columns:
