@@ -4,7 +4,7 @@ makes: one record per non-blank line, ``batch_size`` records a batch, each with 
 A batch is parsed against the source's schema, strictly: a value of another JSON type than the
 schema's (a number where text is expected, a fraction where an integer is), a key given twice or
 a line that is not an object fails the whole batch, which then goes to the validator record by
-record (``table`` is None), as does one with bytes that are not UTF-8 or a byte order mark.
+record (``table()`` is None), as does one with bytes that are not UTF-8 or a byte order mark.
 Keys the schema does not name are ignored, as the validators do.
 """
 
@@ -29,13 +29,17 @@ class JsonFrame:
 
     lines: list[bytes]
     row_nos: list[int]
-    table: pa.Table | None
-    """The records parsed against the schema; None when the batch does not parse so."""
+    schema: pa.Schema
     source: Source
 
     @property
     def records(self) -> int:
         return len(self.lines)
+
+    def table(self) -> pa.Table | None:
+        """The records parsed against the schema; None when the batch does not parse so.
+        Parsed on demand: a worker reads every batch but validates only its own."""
+        return parse_lines(self.lines, self.schema)
 
     def row_nos_of(self, records: np.ndarray) -> list[int]:
         return [self.row_nos[r] for r in records.tolist()]
@@ -67,14 +71,11 @@ class JsonFrameReader:
                 lines.append(line)
                 row_nos.append(row_no)
                 if len(lines) == self.batch_size:
-                    yield self._frame(lines, row_nos)
+                    yield JsonFrame(lines, row_nos, self.schema, self.source)
                     lines, row_nos = [], []
         if lines:
-            yield self._frame(lines, row_nos)
+            yield JsonFrame(lines, row_nos, self.schema, self.source)
         self.bytes_read = self.size
-
-    def _frame(self, lines: list[bytes], row_nos: list[int]) -> JsonFrame:
-        return JsonFrame(lines, row_nos, parse_lines(lines, self.schema), self.source)
 
 
 def parse_lines(lines: list[bytes], schema: pa.Schema) -> pa.Table | None:

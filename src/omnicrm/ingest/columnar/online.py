@@ -75,9 +75,10 @@ def online_orders_plan(source: str, channel: str) -> Callable[[JsonFrame, Catalo
     """The plan of ``source``, whose orders are placed on ``channel``."""
 
     def plan(frame: JsonFrame, catalog: Catalog) -> PlainOrders:
-        if frame.table is None:
+        table = frame.table()
+        if table is None:
             return PlainOrders.empty(source)
-        return _plain_orders(frame.table, catalog, source, channel)
+        return _plain_orders(table, catalog, source, channel)
 
     return plan
 
