@@ -8,25 +8,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from ingest_samples import PRODUCTS, write_csv
-from sqlalchemy import Engine, select
+from columnar_compare import same_import
+from ingest_samples import write_csv
+from sqlalchemy import Engine
 
 from omnicrm.core.settings import get_settings
-from omnicrm.ingest import batches
-from omnicrm.ingest.bulk import import_file
-from omnicrm.store.db import make_engine, read_session
-from omnicrm.store.migrate import upgrade
-from omnicrm.store.schema import (
-    Fulfilment,
-    Order,
-    OrderLine,
-    OrderStatus,
-    Payment,
-    RecordIdentifier,
-    RejectedRow,
-    Return,
-    ReturnLine,
-)
 
 STORES = [
     ["store_code", "name", "city", "region", "timezone", "kind", "opened_on"],
@@ -139,113 +125,6 @@ def _rows(receipts: list[list[dict[str, str]]]) -> list[list[str]]:
     return rows
 
 
-def _import(engine: Engine, path: Path, columnar: bool, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    with monkeypatch.context() as patch:
-        if not columnar:
-            patch.setattr(batches, "PLANS", {})
-        return import_file(engine, path, source="pos", workers=1)
-
-
-def _stored(engine: Engine) -> dict[str, list]:
-    """Everything a POS import writes, without ids."""
-    key = Order.source_key
-    with read_session(engine) as s:
-
-        def rows(*columns, join=None, order=None):  # type: ignore[no-untyped-def]
-            query = select(*columns)
-            if join is not None:
-                query = query.join(Order, Order.id == join)
-            return sorted(tuple(r) for r in s.execute(query).all())
-
-        return {
-            "orders": rows(
-                key,
-                Order.channel,
-                Order.store_id,
-                Order.placed_at,
-                Order.status,
-                Order.currency,
-                Order.subtotal_minor,
-                Order.discount_minor,
-                Order.total_minor,
-                Order.contact_name,
-            ),
-            "lines": rows(
-                key,
-                OrderLine.line_no,
-                OrderLine.product_id,
-                OrderLine.qty,
-                OrderLine.unit_price_minor,
-                OrderLine.discount_minor,
-                OrderLine.amount_minor,
-                join=OrderLine.order_id,
-            ),
-            "payments": rows(
-                key, Payment.seq, Payment.method, Payment.amount_minor, join=Payment.order_id
-            ),
-            "fulfilments": rows(
-                key,
-                Fulfilment.kind,
-                Fulfilment.store_id,
-                Fulfilment.pickup_point,
-                Fulfilment.address,
-                Fulfilment.cost_minor,
-                join=Fulfilment.order_id,
-            ),
-            "status": rows(
-                key,
-                OrderStatus.status,
-                OrderStatus.at,
-                OrderStatus.source,
-                join=OrderStatus.order_id,
-            ),
-            "idents": rows(
-                key,
-                RecordIdentifier.record_type,
-                RecordIdentifier.kind,
-                RecordIdentifier.value,
-                RecordIdentifier.raw,
-                join=RecordIdentifier.record_id,
-            ),
-            "returns": rows(Return.source_key, Return.returned_at, Return.total_minor),
-            "return_lines": rows(
-                ReturnLine.line_no,
-                ReturnLine.order_line_no,
-                ReturnLine.qty,
-                ReturnLine.amount_minor,
-            ),
-            "errors": rows(
-                RejectedRow.row_no, RejectedRow.field, RejectedRow.message, RejectedRow.raw
-            ),
-        }
-
-
-def _same_import(
-    engine: Engine, path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    slow = make_engine(f"sqlite:///{tmp_path / 'slow.db'}")
-    upgrade(slow)
-    for target in (engine, slow):
-        import_file(target, write_csv(tmp_path / "stores.csv", STORES))
-        import_file(target, write_csv(tmp_path / "products.csv", PRODUCTS))
-    fast_report = _import(engine, path, True, monkeypatch)
-    slow_report = _import(slow, path, False, monkeypatch)
-    if fast_report.skipped_batches:  # resumed record by record: its own batches count as done
-        assert _counts(fast_report)[::3] == _counts(slow_report)[::3]
-    else:
-        assert _counts(fast_report) == _counts(slow_report)
-    assert sorted(fast_report.errors, key=repr) == sorted(slow_report.errors, key=repr)
-    assert _stored(engine) == _stored(slow)
-    again = _import(engine, path, True, monkeypatch)
-    assert again.total.inserted == 0
-    slow.dispose()
-
-
-def _counts(report):  # type: ignore[no-untyped-def]
-    c = report.sources["pos"]
-    return (c.records, c.inserted, c.duplicates, c.rejected, c.lines)
-
-
 @pytest.mark.parametrize("batch_size", [5000, 3])
 def test_fast_path_stores_and_reports_what_the_validator_does(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_size: int
@@ -254,7 +133,7 @@ def test_fast_path_stores_and_reports_what_the_validator_does(
     # DUP again, not next to its first receipt: a duplicate within the file
     receipts = [*RECEIPTS, [{"receipt_no": "DUP", "payments": "cash=199000"}]]
     path = write_csv(tmp_path / "pos_receipts.csv", _rows(receipts))
-    _same_import(engine, path, tmp_path, monkeypatch)
+    same_import(engine, path, tmp_path, monkeypatch, STORES)
 
 
 def test_parquet_fast_path_matches_the_validator(
@@ -271,7 +150,7 @@ def test_parquet_fast_path_matches_the_validator(
     table = table.set_column(9, "qty", pa.array(qty))
     path = tmp_path / "pos_receipts.parquet"
     pq.write_table(table, path)
-    _same_import(engine, path, tmp_path, monkeypatch)
+    same_import(engine, path, tmp_path, monkeypatch, STORES)
 
 
 def test_an_irregular_row_sends_the_rest_of_the_file_to_the_validator(
@@ -282,4 +161,4 @@ def test_an_irregular_row_sends_the_rest_of_the_file_to_the_validator(
     rows.insert(5, ["S001", "1", "short row"])
     rows.insert(7, [])
     path = write_csv(tmp_path / "pos_receipts.csv", rows)
-    _same_import(engine, path, tmp_path, monkeypatch)
+    same_import(engine, path, tmp_path, monkeypatch, STORES)

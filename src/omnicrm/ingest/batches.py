@@ -23,8 +23,9 @@ from omnicrm.core.settings import get_settings
 from omnicrm.ingest.canonical import Canonical
 from omnicrm.ingest.catalog import Catalog, load_catalog
 from omnicrm.ingest.columnar.frames import FrameReader, RecordFrame
+from omnicrm.ingest.columnar.json_frames import JsonFrame, JsonFrameReader
 from omnicrm.ingest.columnar.plain_orders import PlainOrders, write_plain_orders
-from omnicrm.ingest.columnar.plans import PLANS
+from omnicrm.ingest.columnar.plans import PLANS, Frame
 from omnicrm.ingest.encoding import UTF8
 from omnicrm.ingest.outcome import Outcome
 from omnicrm.ingest.readers import RawRecord, RecordReader, UnreadableFile
@@ -86,9 +87,12 @@ class FileImport:
     """Read column-wise when the source has a plan (``columnar.NotColumnar`` if the file turns
     out irregular: the import goes on with ``columnar=False``)."""
 
-    def batches(self) -> tuple[RecordReader | FrameReader, Iterator[tuple[int, "Batch"]]]:
-        if self.columnar and self.source.name in PLANS and self.path.suffix != ".jsonl":
-            frames = FrameReader(self.path, self.source, self.batch_size, self.encoding)
+    def batches(
+        self,
+    ) -> tuple[RecordReader | FrameReader | JsonFrameReader, Iterator[tuple[int, "Batch"]]]:
+        plan = PLANS.get(self.source.name) if self.columnar else None
+        frames = plan and plan.reader(self.path, self.source, self.batch_size, self.encoding)
+        if frames is not None:
             return frames, enumerate(frames, 1)
         reader = RecordReader(self.path, self.source, self.encoding)
         return reader, enumerate(_batches(reader, self.batch_size), 1)
@@ -97,7 +101,7 @@ class FileImport:
         """The batch validated, or None when an earlier run committed it."""
         if batch_no in self.committed:
             return None
-        if isinstance(batch, RecordFrame):
+        if isinstance(batch, RecordFrame | JsonFrame):
             return _prepare_frame(self.source, batch, self.catalog)
         return Prepared(_validate_batch(self.source, batch, self.catalog))
 
@@ -151,7 +155,7 @@ def _batches(records: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord
         yield batch
 
 
-Batch = list[RawRecord] | RecordFrame
+Batch = list[RawRecord] | Frame
 Validated = list[tuple[RawRecord, Canonical | InvalidRecord]]
 
 
@@ -162,16 +166,18 @@ class Prepared:
     checked: Validated
     plain: PlainOrders | None = None
     records: int = field(default=-1)
+    plain_rows: list[int] = field(default_factory=list)
+    """The file row of each plain order (its first row), for the report."""
 
     def __post_init__(self) -> None:
         if self.records < 0:
             self.records = len(self.checked)
 
 
-def _prepare_frame(source: Source, frame: RecordFrame, catalog: Catalog) -> Prepared:
+def _prepare_frame(source: Source, frame: Frame, catalog: Catalog) -> Prepared:
     """Plain records column-wise, the others through the validator. A plain record whose key
     repeats in the batch goes to the validator too, so the first of a key wins as it would."""
-    plain = PLANS[source.name](frame, catalog)
+    plain = PLANS[source.name].plain(frame, catalog)
     others = np.setdiff1d(np.arange(frame.records), plain.records)
     checked = _validate_batch(source, frame.raw_records(others), catalog)
     keys = plain.keys()
@@ -184,7 +190,7 @@ def _prepare_frame(source: Source, frame: RecordFrame, catalog: Catalog) -> Prep
         order = np.argsort(np.concatenate([others, moved]), kind="stable")
         checked = [checked[i] for i in order]
         plain = plain.only(~moving)
-    return Prepared(checked, plain, frame.records)
+    return Prepared(checked, plain, frame.records, frame.row_nos_of(plain.records))
 
 
 def _validate_batch(source: Source, raws: list[RawRecord], catalog: Catalog) -> Validated:
@@ -246,11 +252,14 @@ def _write_batch(
         (raw, result) for raw, result in checked if isinstance(result, InvalidRecord)
     ]
     suppressed: list[RejectedRow] = []
-    for raw, outcome in [*((None, o) for o in plain), *zip(valid, outcomes, strict=True)]:
+    entries = [
+        *((None, row_no, o) for row_no, o in zip(batch.plain_rows, plain, strict=True)),
+        *((raw, raw[0].row_no, o) for raw, o in zip(valid, outcomes, strict=True)),
+    ]
+    for raw, row_no, outcome in entries:
         if outcome.suppressed:
             counts.suppressed += 1
-            if raw is not None:
-                suppressed.append(_suppressed_row(source, path, raw[0], outcome))
+            suppressed.append(_suppressed_row(source, path, row_no, outcome))
         if outcome.status == "suppressed":
             continue
         if outcome.status == "rejected":  # only a validated record: plain orders never are
@@ -315,7 +324,7 @@ def _write_batch(
     return counts, [e for _, e in errors], suppressed
 
 
-def _suppressed_row(source: Source, path: Path, raw: RawRecord, outcome: Outcome) -> RejectedRow:
+def _suppressed_row(source: Source, path: Path, row_no: int, outcome: Outcome) -> RejectedRow:
     done = "not recreated" if outcome.status == "suppressed" else "stored without them"
     message = f"{outcome.suppressed} identifier(s) of an erased person: {done}"
-    return RejectedRow(source.name, path.name, raw.row_no, "identifiers", message)
+    return RejectedRow(source.name, path.name, row_no, "identifiers", message)

@@ -103,24 +103,10 @@ class RecordReader:
         self._fraction = 1.0
 
     def _jsonl(self) -> Iterator[RawRecord]:
-        utf8 = self.encoding == UTF8
         with self.path.open("rb") as self._binary:
             for row_no, line in enumerate(self._binary, 1):
-                if not line.strip():
-                    continue
-                try:
-                    data = orjson.loads(line if utf8 else line.decode(self.encoding))
-                except (orjson.JSONDecodeError, UnicodeDecodeError) as exc:
-                    yield RawRecord(
-                        {}, row_no, errors=[FieldError("record", f"not valid JSON: {exc}")]
-                    )
-                    continue
-                if not isinstance(data, dict):
-                    yield RawRecord(
-                        {}, row_no, errors=[FieldError("record", "must be a JSON object")]
-                    )
-                    continue
-                yield RawRecord(data, row_no)
+                if line.strip():
+                    yield json_record(line, row_no, self.encoding)
 
     def _csv(self) -> Iterator[RawRecord]:
         with self.path.open("rb") as self._binary:
@@ -156,6 +142,18 @@ class RecordReader:
                 )
         else:
             yield from group_rows(rows(), columns, self.source)
+
+
+def json_record(line: bytes, row_no: int, encoding: str = UTF8) -> RawRecord:
+    """One JSON Lines record as the reader hands it out (an unreadable line is a record with an
+    error, so it is reported with its row number)."""
+    try:
+        data = orjson.loads(line if encoding == UTF8 else line.decode(encoding))
+    except (orjson.JSONDecodeError, UnicodeDecodeError) as exc:
+        return RawRecord({}, row_no, errors=[FieldError("record", f"not valid JSON: {exc}")])
+    if not isinstance(data, dict):
+        return RawRecord({}, row_no, errors=[FieldError("record", "must be a JSON object")])
+    return RawRecord(data, row_no)
 
 
 def group_rows(

@@ -9,6 +9,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from omnicrm.ingest.fields import latest_time
+
 _EDGE = r"[!-~\pL\pN]"  # never whitespace to Python's str.isspace
 PLAIN_TEXT = rf"(?s)^{_EDGE}(.*{_EDGE})?$"
 MAX_DIGITS = 12
@@ -41,6 +43,34 @@ def digits(values: pa.Array, max_digits: int = MAX_DIGITS) -> tuple[np.ndarray, 
     plain = matches(values, rf"^[0-9]{{1,{max_digits}}}$")
     text = pc.if_else(pa.array(plain), values, "0")
     return plain, pc.cast(text, pa.int64()).to_numpy()
+
+
+def major(values: pa.Array, max_digits: int = 9) -> tuple[np.ndarray, np.ndarray]:
+    """(plain, minor units): a decimal with exactly two decimals (``"1234.50"``), as int64."""
+    plain = matches(values, rf"^[0-9]{{1,{max_digits}}}\.[0-9]{{2}}$")
+    text = pc.if_else(pa.array(plain), pc.replace_substring(values, ".", ""), "0")
+    return plain, pc.cast(text, pa.int64()).to_numpy()
+
+
+ISO_AWARE = (
+    r"^(?:19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+    r"[+-](?:0[0-9]|1[0-8]):[0-5][0-9]$"
+)
+ISO_WALL = "%Y-%m-%dT%H:%M:%S"
+
+
+def aware_time(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(plain, epoch seconds UTC): ISO 8601 with seconds and an offset (``...T10:00:00+03:00``),
+    a valid wall time and not after ``latest_time``."""
+    shape = matches(values, ISO_AWARE)
+    text = pc.if_else(pa.array(shape), values, "2000-01-01T00:00:00+00:00")
+    wall_ok, wall = wall_time(pc.utf8_slice_codeunits(text, 0, 19), ISO_WALL)
+    sign = np.where(equals(pc.utf8_slice_codeunits(text, 19, 20), "-"), -1, 1)
+    hours, minutes = (
+        pc.cast(pc.utf8_slice_codeunits(text, at, at + 2), pa.int64()).to_numpy() for at in (20, 23)
+    )
+    epoch = wall.cast(pa.int64()).fill_null(0).to_numpy() - sign * (hours * 3600 + minutes * 60)
+    return shape & wall_ok & (epoch <= int(latest_time().timestamp())), epoch
 
 
 def lookup(values: pa.Array, codes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -90,6 +120,16 @@ def segment_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 def segment_all(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return np.minimum.reduceat(values.astype(np.int8), starts[:-1]).astype(bool)
+
+
+def repeated_pairs(owner: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Owners (records) naming a value (a line number, ...) twice."""
+    keys = np.sort(owner.astype(np.int64) << 32 | (value & 0x7FFFFFFF))
+    return np.unique(keys[1:][keys[1:] == keys[:-1]] >> 32)
+
+
+def repeat(text: str, n: int) -> pa.Array:
+    return pa.repeat(pa.scalar(text), n)
 
 
 def _mask(values: pa.Array | pa.ChunkedArray) -> np.ndarray:

@@ -57,6 +57,10 @@ class RecordFrame:
             column = column.cast(pa.string())
         return column.fill_null("")
 
+    def row_nos_of(self, records: np.ndarray) -> list[int]:
+        """The file row each record starts on."""
+        return (self.first_row_no + self.starts[records]).tolist()
+
     def raw_records(self, records: np.ndarray) -> list[RawRecord]:
         """Records as the row-by-row reader makes them, for the source's validator."""
         if not len(records):

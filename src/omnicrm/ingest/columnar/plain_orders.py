@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from omnicrm.ingest.outcome import Outcome
 from omnicrm.ingest.sinks import Sink
@@ -40,6 +41,11 @@ class PlainOrders:
     """``orders`` columns other than ``id`` and ``source``; ``source_key`` included."""
     parts: dict[str, Part] = field(default_factory=dict)
     lines_per_order: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    @classmethod
+    def empty(cls, source: str) -> "PlainOrders":
+        """No plain orders: every record of the batch goes to the validator."""
+        return cls(source, np.zeros(0, np.int64), {"source_key": pa.array([], pa.string())})
 
     def __len__(self) -> int:
         return len(self.records)
@@ -91,8 +97,9 @@ def write_plain_orders(sink: Sink, plain: PlainOrders) -> list[Outcome]:
 
 
 def _strip_suppressed(sink: Sink, plain: PlainOrders) -> np.ndarray:
-    """Take erased people's identifiers off (``privacy.suppression``): these orders carry
-    nothing else personal. How many each order lost."""
+    """Take erased people's identifiers off (``privacy.suppression``), and with them the free
+    text (contact name, delivery address) of the orders that lost one, as ``strip_record``
+    does. How many each order lost."""
     stripped = np.zeros(len(plain), np.int64)
     part = plain.parts.get(IDENTS)
     if part is None or not len(part.owner):
@@ -104,7 +111,19 @@ def _strip_suppressed(sink: Sink, plain: PlainOrders) -> np.ndarray:
         hit = np.fromiter((p in suppressed for p in pairs), dtype=bool, count=len(pairs))
         np.add.at(stripped, part.owner[hit], 1)
         plain.parts[IDENTS] = Part(part.owner[~hit], _take(part.columns, ~hit), part.id_column)
+        _blank(plain.orders, np.arange(len(plain)), "contact_name", stripped)
+        if "fulfilments" in plain.parts:
+            part = plain.parts["fulfilments"]
+            _blank(part.columns, part.owner, "address", stripped)
     return stripped
+
+
+def _blank(columns: Columns, owner: np.ndarray, name: str, stripped: np.ndarray) -> None:
+    """Column ``name`` (if the orders have it) null in the rows of orders that lost one."""
+    if name in columns:
+        values = _array(columns[name])
+        lost = pa.array(stripped[owner] > 0)
+        columns[name] = pc.if_else(lost, pa.scalar(None, values.type), values)
 
 
 def _take(columns: Columns, keep: np.ndarray) -> Columns:

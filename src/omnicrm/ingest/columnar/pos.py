@@ -15,6 +15,8 @@ from omnicrm.ingest.columnar.checks import (
     lookup,
     matches,
     plain_text,
+    repeat,
+    repeated_pairs,
     segment_all,
     segment_sums,
     short,
@@ -85,7 +87,7 @@ def plain_sales(frame: RecordFrame, catalog: Catalog) -> PlainOrders:
     counts = np.diff(starts)
     ok &= segment_all(row_ok, starts) & (counts <= MAX_PLAIN_LINES)
     ok &= segment_sums(amount, starts) == segment_sums(pay_amount, pay_offsets)
-    ok[_repeated_line_records(record_of_row, line_no)] = False
+    ok[repeated_pairs(record_of_row, line_no)] = False
 
     keep = np.flatnonzero(ok)
     position = np.cumsum(ok) - 1
@@ -101,11 +103,11 @@ def plain_sales(frame: RecordFrame, catalog: Catalog) -> PlainOrders:
         records=keep,
         orders={
             "source_key": key,
-            "channel": _repeat("store", n),
+            "channel": repeat("store", n),
             "store_id": store_id,
             "placed_at": at,
-            "status": _repeat("completed", n),
-            "currency": _repeat("RUB", n),
+            "status": repeat("completed", n),
+            "currency": repeat("RUB", n),
             "subtotal_minor": segment_sums(gross, starts)[keep],
             "discount_minor": segment_sums(discount, starts)[keep],
             "total_minor": segment_sums(amount, starts)[keep],
@@ -133,20 +135,20 @@ def plain_sales(frame: RecordFrame, catalog: Catalog) -> PlainOrders:
             "fulfilments": Part(
                 np.arange(n),
                 {
-                    "kind": _repeat("in_store", n),
+                    "kind": repeat("in_store", n),
                     "store_id": store_id,
                     "cost_minor": np.zeros(n, np.int64),
                 },
             ),
             "order_status_history": Part(
                 np.arange(n),
-                {"status": _repeat("completed", n), "at": at, "source": _repeat(SOURCE_NAME, n)},
+                {"status": repeat("completed", n), "at": at, "source": repeat(SOURCE_NAME, n)},
             ),
             "record_identifiers": Part(
                 np.flatnonzero(with_card),
                 {
-                    "record_type": _repeat("order", int(with_card.sum())),
-                    "kind": _repeat("card", int(with_card.sum())),
+                    "record_type": repeat("order", int(with_card.sum())),
+                    "kind": repeat("card", int(with_card.sum())),
                     "value": card.take(pa.array(keep[with_card])),
                 },
                 id_column="record_id",
@@ -166,13 +168,3 @@ def _same_head(frame: RecordFrame) -> np.ndarray:
             column = frame.table.column(name).combine_chunks()
             same &= same_values(column, column.take(firsts))
     return same
-
-
-def _repeated_line_records(record_of_row: np.ndarray, line_no: np.ndarray) -> np.ndarray:
-    """Records naming a line number twice."""
-    keys = np.sort(record_of_row.astype(np.int64) << 32 | (line_no & 0x7FFFFFFF))
-    return np.unique(keys[1:][keys[1:] == keys[:-1]] >> 32)
-
-
-def _repeat(text: str, n: int) -> pa.Array:
-    return pa.repeat(pa.scalar(text), n)
