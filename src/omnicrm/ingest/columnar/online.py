@@ -23,6 +23,7 @@ from omnicrm.ingest.columnar.checks import (
 from omnicrm.ingest.columnar.json_frames import JsonFrame
 from omnicrm.ingest.columnar.plain_orders import Part, PlainOrders
 from omnicrm.ingest.sources.order_parts import DELIVERY_TYPES, ORDER_STATUSES, PAYMENT_METHODS
+from omnicrm.ingest.sources.postal import PARTS
 
 
 def _texts(*names: str) -> pa.DataType:
@@ -51,7 +52,7 @@ SCHEMA = pa.schema(
             ),
         ),
         ("payments", pa.list_(_texts("method", "amount"))),
-        ("delivery", _texts("type", "store_code", "pickup_point", "address", "cost")),
+        ("delivery", _texts("type", "store_code", "pickup_point", "address", "cost", *PARTS)),
         ("status_history", pa.list_(_texts("status", "at"))),
     ]
 )
@@ -286,7 +287,9 @@ def _payments(
 
 
 class _Delivery:
-    """The required ``delivery`` object; a store is looked up wherever it is named."""
+    """The required ``delivery`` object; a store is looked up wherever it is named. An address
+    given in parts (``postal.PARTS``) is identity evidence the validator stores: such an order is
+    not plain and takes the validator's path."""
 
     def __init__(self, delivery: pa.StructArray, catalog: Catalog) -> None:
         kind = _text(pc.struct_field(delivery, "type"))
@@ -300,7 +303,10 @@ class _Delivery:
         self.address = _optional_text(delivery, "address", 400)
         cost_text = _text(pc.struct_field(delivery, "cost"))
         cost_ok, self.cost = major(cost_text)
-        self.ok = _valid(delivery) & kind_ok & self.point.ok & self.address.ok
+        no_parts = np.logical_and.reduce(
+            [_mask(pc.is_null(pc.struct_field(delivery, part))) for part in PARTS]
+        )
+        self.ok = _valid(delivery) & kind_ok & self.point.ok & self.address.ok & no_parts
         self.ok &= (has_store | (is_empty(store_code) & ~collect)) & (cost_ok | is_empty(cost_text))
         store_ids = np.array([catalog.stores[c].id for c in codes] or [0], dtype=np.int64)
         self.kind = kind
