@@ -33,6 +33,7 @@ from omnicrm.customers.queries import contacts, names_of
 from omnicrm.loyalty.queries import level_names
 from omnicrm.web import sessions
 from omnicrm.web.config import get_web_settings
+from omnicrm.web.downloads import attachment
 from omnicrm.web.errors import PAGE_TAG
 from omnicrm.web.i18n import sentence
 from omnicrm.web.insights import charts
@@ -192,14 +193,7 @@ def _download(
         body = sheet_csv(sheets[0]) if fmt == "csv" else workbook(sheets)
     stem = chosen[0] if len(chosen) == 1 else "_".join(chosen[:2])
     name = f"{stem}_{filters.since.isoformat()}_{filters.until.isoformat()}.{fmt}"
-    return Response(
-        body,
-        media_type=MEDIA_TYPES[fmt],
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return attachment(body, MEDIA_TYPES[fmt], name)
 
 
 def _format(request: Request) -> str:

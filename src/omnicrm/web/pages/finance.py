@@ -15,6 +15,7 @@ from omnicrm.core.errors import FieldError, InvalidRecord
 from omnicrm.loyalty.liability_export import TABLES, download
 from omnicrm.loyalty.liability_store import liability_report
 from omnicrm.loyalty.queries import latest_versions
+from omnicrm.web.downloads import attachment
 from omnicrm.web.errors import PAGE_TAG
 from omnicrm.web.rendering import render
 from omnicrm.web.roles import Permission
@@ -75,11 +76,4 @@ def liability_download(
     report = liability_report(session, program, _end_of(day))
     data = download(report, table, format)
     name = f"liability_{report['program']}_{table}_{day.isoformat()}.{format}"
-    return Response(
-        data,
-        media_type=MEDIA_TYPES[format],
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return attachment(data, MEDIA_TYPES[format], name)

@@ -28,6 +28,7 @@ from omnicrm.store.schema.promotions import Promotion
 from omnicrm.web import audit, promo_form, sessions
 from omnicrm.web.campaign_messages import verdict
 from omnicrm.web.config import get_web_settings
+from omnicrm.web.downloads import attachment
 from omnicrm.web.errors import PAGE_TAG
 from omnicrm.web.insights import charts
 from omnicrm.web.pages.analytics import PLOTLY_PATH, _figure_json
@@ -394,14 +395,7 @@ def download_codes(
         writer.writerows([r["code"], r["uses"]] for r in rows)
         after = rows[-1]["id"]
     name = f"coupons_{code}_{batch_id}.csv"
-    return Response(
-        "\ufeff" + out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return attachment("\ufeff" + out.getvalue(), "text/csv; charset=utf-8", name)
 
 
 # --- simulation -----------------------------------------------------------------------------
